@@ -1,0 +1,192 @@
+package ledger
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/ewallet/ewallet/money"
+)
+
+// MaxIDLen bounds transfer IDs and account names.
+const MaxIDLen = 512
+
+// MaxPostings bounds the postings of one transfer.
+const MaxPostings = 64
+
+// Type says what a transfer does to balances.
+type Type uint8
+
+const (
+	// Posted moves money now.
+	Posted Type = iota + 1
+	// Hold reserves the debits of its postings (available = posted - held)
+	// until it is posted, voided or expires. Credits are not visible until then.
+	Hold
+	// Post settles a pending hold named by HoldID: with no postings it moves
+	// exactly what was held; with postings it moves those instead, which may
+	// debit only the hold's debited accounts and by no more than was held
+	// there (partial capture, or a capture that splits off a fee). Either
+	// way the whole hold is released.
+	Post
+	// Void releases a pending hold without moving money.
+	Void
+	// Expire releases a hold whose deadline passed; the ledger's sweeper
+	// issues it.
+	Expire
+)
+
+var typeNames = [...]string{Posted: "posted", Hold: "hold", Post: "post", Void: "void", Expire: "expire"}
+
+func (t Type) String() string {
+	if int(t) < len(typeNames) && typeNames[t] != "" {
+		return typeNames[t]
+	}
+	return "unknown"
+}
+
+// ParseType is the inverse of Type.String.
+func ParseType(s string) (Type, bool) {
+	for i, n := range typeNames {
+		if n == s && n != "" {
+			return Type(i), true
+		}
+	}
+	return 0, false
+}
+
+// Posting changes one account's balance: positive credits it, negative debits it.
+type Posting struct {
+	Account AccountID
+	Amount  int64
+}
+
+// Transfer is one journal entry. Callers fill the request fields; the ledger
+// fills Seq, Time and Hash when it commits.
+type Transfer struct {
+	// ID is unique in the ledger and is the transfer's idempotency key:
+	// submitting the same ID with the same request returns the first result,
+	// with a different request fails with CodeIdempotencyConflict.
+	ID        string
+	Type      Type
+	Kind      string // business kind: "topup", "p2p", "payment", ...
+	Postings  []Posting
+	HoldID    string            // Post, Void, Expire: the hold's ID
+	ExpiresAt time.Time         // Hold: optional deadline; zero means none
+	Metadata  map[string]string // free-form, part of the request and of the hash
+
+	Seq  int64     // position in the journal, from 1
+	Time time.Time // commit time, non-decreasing in Seq
+	Hash [32]byte  // SHA-256(previous hash ‖ canonical bytes)
+}
+
+// Move is a convenience for the common two-posting transfer.
+func Move(id, kind string, from, to AccountID, amount int64) Transfer {
+	return Transfer{ID: id, Type: Posted, Kind: kind, Postings: []Posting{{from, -amount}, {to, amount}}}
+}
+
+// validate checks what can be checked without the ledger's state.
+func (t *Transfer) validate() error {
+	if t.ID == "" || len(t.ID) > MaxIDLen {
+		return errorf(CodeInvalid, "transfer id must be 1-%d bytes", MaxIDLen)
+	}
+	if len(t.Kind) > 64 {
+		return errorf(CodeInvalid, "kind longer than 64 bytes")
+	}
+	switch t.Type {
+	case Posted, Hold:
+		if t.HoldID != "" {
+			return errorf(CodeInvalid, "%s transfer cannot name a hold", t.Type)
+		}
+		if len(t.Postings) < 2 {
+			return errorf(CodeInvalid, "a transfer needs at least two postings")
+		}
+		if t.Type == Posted && !t.ExpiresAt.IsZero() {
+			return errorf(CodeInvalid, "only holds expire")
+		}
+	case Post:
+		if t.HoldID == "" {
+			return errorf(CodeInvalid, "post needs a hold id")
+		}
+		if len(t.Postings) == 1 {
+			return errorf(CodeInvalid, "a transfer needs at least two postings")
+		}
+	case Void, Expire:
+		if t.HoldID == "" || len(t.Postings) != 0 {
+			return errorf(CodeInvalid, "%s needs a hold id and no postings", t.Type)
+		}
+	default:
+		return errorf(CodeInvalid, "unknown transfer type %d", t.Type)
+	}
+	if t.Type != Hold && !t.ExpiresAt.IsZero() {
+		return errorf(CodeInvalid, "only holds expire")
+	}
+	if len(t.Postings) > MaxPostings {
+		return errorf(CodeInvalid, "more than %d postings", MaxPostings)
+	}
+	for i, p := range t.Postings {
+		if p.Amount == 0 {
+			return errorf(CodeInvalid, "posting %d has a zero amount", i)
+		}
+		for _, q := range t.Postings[:i] {
+			if q.Account == p.Account {
+				return errorf(CodeInvalid, "account %d posted twice", p.Account)
+			}
+		}
+	}
+	return nil
+}
+
+// canonical appends the bytes that identify a transfer. With committed set it
+// also covers what the ledger decided (sequence, time, each posting's
+// currency), which is what the hash chain protects; without, it covers the
+// request only, which is what idempotency compares.
+func (t *Transfer) canonical(dst []byte, committed bool, currencyOf func(AccountID) money.Currency) []byte {
+	str := func(s string) {
+		dst = binary.AppendUvarint(dst, uint64(len(s)))
+		dst = append(dst, s...)
+	}
+	if committed {
+		dst = binary.BigEndian.AppendUint64(dst, uint64(t.Seq))
+		dst = binary.BigEndian.AppendUint64(dst, uint64(t.Time.UnixNano()))
+	}
+	str(t.ID)
+	dst = append(dst, byte(t.Type))
+	str(t.Kind)
+	str(t.HoldID)
+	var exp int64
+	if !t.ExpiresAt.IsZero() {
+		exp = t.ExpiresAt.UnixNano()
+	}
+	dst = binary.BigEndian.AppendUint64(dst, uint64(exp))
+	dst = binary.AppendUvarint(dst, uint64(len(t.Postings)))
+	for _, p := range t.Postings {
+		dst = binary.BigEndian.AppendUint64(dst, uint64(p.Account))
+		dst = binary.BigEndian.AppendUint64(dst, uint64(p.Amount))
+		if committed {
+			str(string(currencyOf(p.Account)))
+		}
+	}
+	keys := slices.Sorted(maps.Keys(t.Metadata))
+	dst = binary.AppendUvarint(dst, uint64(len(keys)))
+	for _, k := range keys {
+		str(k)
+		str(t.Metadata[k])
+	}
+	return dst
+}
+
+// Fingerprint identifies the request part of a transfer, for idempotency.
+func (t *Transfer) Fingerprint() [32]byte {
+	var buf [256]byte
+	return sha256.Sum256(t.canonical(buf[:0], false, nil))
+}
+
+// ChainHash is SHA-256(prev ‖ canonical committed bytes of t).
+func ChainHash(prev [32]byte, t *Transfer, currencyOf func(AccountID) money.Currency) [32]byte {
+	var buf [512]byte
+	b := append(buf[:0], prev[:]...)
+	return sha256.Sum256(t.canonical(b, true, currencyOf))
+}

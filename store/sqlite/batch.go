@@ -1,0 +1,184 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/ewallet/ewallet/ledger"
+)
+
+// batchTx is a ledger write transaction. BEGIN IMMEDIATE takes SQLite's
+// write lock before the head is read, which is the head lock the ledger's
+// locking contract asks for, across processes too.
+type batchTx struct {
+	ctx  context.Context
+	tx   *sql.Tx
+	head ledger.Head
+}
+
+// BeginBatch implements ledger.Store.
+func (db *DB) BeginBatch(ctx context.Context) (ledger.BatchTx, error) {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	b := &batchTx{ctx: ctx, tx: tx}
+	var hash []byte
+	var t int64
+	if err := tx.QueryRowContext(ctx, `SELECT seq, hash, time FROM ledger_head`).Scan(&b.head.Seq, &hash, &t); err != nil {
+		tx.Rollback()
+		return nil, fmt.Errorf("read head: %w", err)
+	}
+	copy(b.head.Hash[:], hash)
+	b.head.Time = fromNanos(t)
+	return b, nil
+}
+
+func (b *batchTx) Head() ledger.Head { return b.head }
+
+func (b *batchTx) Priors(ids []string) (map[string]ledger.Prior, error) {
+	out := map[string]ledger.Prior{}
+	err := queryIn(b.ctx, b.tx, `SELECT fp, `+transferCols+` FROM transfers WHERE id`, ``, ids, func(r *sql.Rows) error {
+		var fp []byte
+		var t *ledger.Transfer
+		var err error
+		t, err = scanTransfer(prefixed{r, &fp})
+		if err != nil {
+			return err
+		}
+		p := ledger.Prior{Transfer: t}
+		copy(p.Fingerprint[:], fp)
+		out[t.ID] = p
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("look up transfer ids: %w", err)
+	}
+	err = queryIn(b.ctx, b.tx, `SELECT id, fp, code, message FROM rejections WHERE id`, ``, ids, func(r *sql.Rows) error {
+		var id, code, msg string
+		var fp []byte
+		if err := r.Scan(&id, &fp, &code, &msg); err != nil {
+			return err
+		}
+		p := ledger.Prior{Err: &ledger.Error{Code: ledger.Code(code), Message: msg}}
+		copy(p.Fingerprint[:], fp)
+		out[id] = p
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("look up rejections: %w", err)
+	}
+	return out, nil
+}
+
+// prefixed scans one leading column into extra before handing the rest on.
+type prefixed struct {
+	r     *sql.Rows
+	extra any
+}
+
+func (p prefixed) Scan(dest ...any) error { return p.r.Scan(append([]any{p.extra}, dest...)...) }
+
+func (b *batchTx) Accounts(ids []ledger.AccountID) (map[ledger.AccountID]ledger.Account, error) {
+	out := make(map[ledger.AccountID]ledger.Account, len(ids))
+	err := queryIn(b.ctx, b.tx, `SELECT `+accountCols+` FROM accounts WHERE id`, ``, ids, func(r *sql.Rows) error {
+		a, err := scanAccount(r)
+		out[a.ID] = a
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load accounts: %w", err)
+	}
+	return out, nil
+}
+
+func (b *batchTx) Holds(ids []string) (map[string]ledger.HoldState, error) {
+	out := make(map[string]ledger.HoldState, len(ids))
+	err := queryIn(b.ctx, b.tx, `SELECT h.id, h.seq, h.status, h.expires_at, h.resolved_by, t.postings FROM holds h JOIN transfers t ON t.seq = h.seq WHERE h.id`, ``, ids, func(r *sql.Rows) error {
+		h, err := scanHold(r)
+		out[h.ID] = h
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load holds: %w", err)
+	}
+	return out, nil
+}
+
+func scanHold(s scanner) (ledger.HoldState, error) {
+	var h ledger.HoldState
+	var exp int64
+	var postings string
+	if err := s.Scan(&h.ID, &h.Seq, &h.Status, &exp, &h.ResolvedBy, &postings); err != nil {
+		return h, err
+	}
+	h.ExpiresAt = fromNanos(exp)
+	var err error
+	h.Postings, err = ledger.DecodePostings(postings)
+	return h, err
+}
+
+func (b *batchTx) Write(w *ledger.Batch) error {
+	ctx, tx := b.ctx, b.tx
+	err := execRows(ctx, tx, `INSERT INTO transfers (seq, id, type, kind, hold_id, expires_at, postings, metadata, created_at, fp, hash)`, ``, 11, len(w.Transfers),
+		func(i int, args []any) []any {
+			t := w.Transfers[i]
+			fp := w.Fingerprints[i]
+			return append(args, t.Seq, t.ID, int64(t.Type), t.Kind, t.HoldID, nanos(t.ExpiresAt),
+				ledger.EncodePostings(t.Postings), ledger.EncodeMetadata(t.Metadata), nanos(t.Time), fp[:], t.Hash[:])
+		})
+	if err != nil {
+		return fmt.Errorf("insert transfers: %w", err)
+	}
+	err = execRows(ctx, tx, `INSERT INTO entries (`+entryCols+`)`, ``, 6, len(w.Entries),
+		func(i int, args []any) []any {
+			e := &w.Entries[i]
+			return append(args, e.Account, e.Seq, e.Amount, e.HeldDelta, e.Balance, e.HeldAfter)
+		})
+	if err != nil {
+		return fmt.Errorf("insert entries: %w", err)
+	}
+	err = execRows(ctx, tx, `INSERT INTO rejections (id, fp, code, message, created_at)`, ``, 5, len(w.Rejections),
+		func(i int, args []any) []any {
+			r := &w.Rejections[i]
+			return append(args, r.ID, r.Fingerprint[:], string(r.Code), r.Message, nanos(r.Time))
+		})
+	if err != nil {
+		return fmt.Errorf("insert rejections: %w", err)
+	}
+	err = execRows(ctx, tx, `WITH v(id, posted, held, last_seq) AS (`, `) UPDATE accounts SET posted = v.posted, held = v.held, last_seq = v.last_seq FROM v WHERE accounts.id = v.id`, 4, len(w.Balances),
+		func(i int, args []any) []any {
+			a := &w.Balances[i]
+			return append(args, a.ID, a.Posted, a.Held, a.LastSeq)
+		})
+	if err != nil {
+		return fmt.Errorf("update balances: %w", err)
+	}
+	err = execRows(ctx, tx, `INSERT INTO holds (id, seq, status, expires_at)`, ``, 4, len(w.NewHolds),
+		func(i int, args []any) []any {
+			h := &w.NewHolds[i]
+			return append(args, h.ID, h.Seq, int64(h.Status), nanos(h.ExpiresAt))
+		})
+	if err != nil {
+		return fmt.Errorf("insert holds: %w", err)
+	}
+	err = execRows(ctx, tx, `WITH v(id, status, resolved_by) AS (`, `) UPDATE holds SET status = v.status, resolved_by = v.resolved_by FROM v WHERE holds.id = v.id`, 3, len(w.Resolved),
+		func(i int, args []any) []any {
+			h := &w.Resolved[i]
+			return append(args, h.ID, int64(h.Status), h.ResolvedBy)
+		})
+	if err != nil {
+		return fmt.Errorf("resolve holds: %w", err)
+	}
+	if len(w.Transfers) > 0 {
+		_, err = tx.ExecContext(ctx, `UPDATE ledger_head SET seq = ?, hash = ?, time = ?`, w.Head.Seq, w.Head.Hash[:], nanos(w.Head.Time))
+		if err != nil {
+			return fmt.Errorf("update head: %w", err)
+		}
+	}
+	return nil
+}
+
+func (b *batchTx) Commit() error   { return b.tx.Commit() }
+func (b *batchTx) Rollback() error { return b.tx.Rollback() }
