@@ -289,14 +289,15 @@ func (st *batchState) commit(t *Transfer, hold *HoldState) {
 	t.Time = st.now
 	for i := range st.deltas {
 		d := &st.deltas[i]
+		if d.amount == 0 && d.held == 0 {
+			continue // named by the transfer (a hold's credit side) but unchanged: no entry
+		}
 		d.a.Posted, d.a.Held, d.a.LastSeq = d.newPosted, d.newHeld, t.Seq
 		if !d.a.changed {
 			d.a.changed = true
 			st.out.Balances = append(st.out.Balances, AccountBalance{ID: d.a.ID})
 		}
-		if d.amount != 0 || d.held != 0 {
-			st.out.Entries = append(st.out.Entries, Entry{Account: d.a.ID, Seq: t.Seq, Amount: d.amount, HeldDelta: d.held, Balance: d.newPosted, HeldAfter: d.newHeld})
-		}
+		st.out.Entries = append(st.out.Entries, Entry{Account: d.a.ID, Seq: t.Seq, Amount: d.amount, HeldDelta: d.held, Balance: d.newPosted, HeldAfter: d.newHeld})
 	}
 	t.Hash = ChainHash(st.head.Hash, t, st.currencyOf)
 	st.head = Head{Seq: t.Seq, Hash: t.Hash, Time: t.Time}

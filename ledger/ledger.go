@@ -27,6 +27,7 @@ type Ledger struct {
 	store Store
 	opts  Options
 	queue chan *request
+	cache balanceCache // owned by the writer goroutine
 
 	mu      sync.RWMutex // guards closed against sends on queue
 	closed  bool

@@ -17,7 +17,8 @@ import (
 type Store interface {
 	// CreateAccounts creates the accounts whose names do not exist yet and
 	// returns every spec's account, in order. An existing name with another
-	// currency or flags fails with CodeAccountExists.
+	// currency or flags fails the whole call with CodeAccountExists, and
+	// then no account is created.
 	CreateAccounts(ctx context.Context, specs []AccountSpec) ([]Account, error)
 	// Account returns an account by ID, or CodeNotFound.
 	Account(ctx context.Context, id AccountID) (Account, error)

@@ -124,6 +124,7 @@ func (v *verifier) Transfer(t *Transfer) error {
 	row := fmt.Sprintf("seq %d", t.Seq)
 	st := v.st
 	if t.Seq != st.head.Seq+1 {
+		v.chainOK = false // a missing or repeated row unlinks the chain
 		return v.fail("sequence", "transfers", row, "expected seq %d after %d", st.head.Seq+1, st.head.Seq)
 	}
 	if t.Time.Before(st.head.Time) {
@@ -180,6 +181,9 @@ func (v *verifier) Entry(e Entry) error {
 		return v.fail("entries", "entries", row, "sequence out of order or beyond the journal")
 	}
 	if c.balance+e.Amount != e.Balance || c.held+e.HeldDelta != e.HeldAfter {
+		// The altered row may be an earlier one whose change and balance
+		// were altered together: let Verify locate it against the journal.
+		v.locate = e.Account
 		return v.fail("entries", "entries", row, "balance after %d (held %d) does not follow from the previous %d (held %d) and the change %d (held %d)",
 			e.Balance, e.HeldAfter, c.balance, c.held, e.Amount, e.HeldDelta)
 	}

@@ -100,6 +100,11 @@ func (l *Ledger) tryBatch(reqs []*request) (inWrite bool, err error) {
 		return false, unavailable("load", err)
 	}
 	answers := make([]answer, len(reqs))
+	defer func() {
+		if err != nil {
+			l.cache.reset() // what the failed batch loaded may not be what was committed
+		}
+	}()
 	for i, r := range reqs {
 		answers[i] = st.decide(r)
 	}
@@ -110,6 +115,7 @@ func (l *Ledger) tryBatch(reqs []*request) (inWrite bool, err error) {
 	if err := tx.Commit(); err != nil {
 		return false, unavailable("commit", err)
 	}
+	l.cache.keep(st.head.Seq, st.accounts)
 	for i, r := range reqs {
 		r.finish(answers[i].res, answers[i].err)
 	}
@@ -162,16 +168,26 @@ func (l *Ledger) load(tx BatchTx, reqs []*request) (*batchState, error) {
 			}
 		}
 	}
+	head := tx.Head()
+	accounts := l.cache.valid(head.Seq, len(acctSet))
 	acctIDs := make([]AccountID, 0, len(acctSet))
 	for id := range acctSet {
-		acctIDs = append(acctIDs, id)
+		if a, ok := l.cache.accounts[id]; ok {
+			accounts[id] = a
+		} else {
+			acctIDs = append(acctIDs, id)
+		}
 	}
-	accounts, err := tx.Accounts(acctIDs)
-	if err != nil {
-		return nil, err
+	if len(acctIDs) > 0 {
+		loaded, err := tx.Accounts(acctIDs)
+		if err != nil {
+			return nil, err
+		}
+		for id, a := range loaded {
+			accounts[id] = a
+		}
 	}
 	now := l.opts.Now().UTC().Truncate(TimePrecision)
-	head := tx.Head()
 	if now.Before(head.Time) {
 		now = head.Time // the journal's time never runs backwards
 	}

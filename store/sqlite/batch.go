@@ -14,6 +14,7 @@ import (
 type batchTx struct {
 	ctx  context.Context
 	tx   *sql.Tx
+	st   txStmts
 	head ledger.Head
 }
 
@@ -23,7 +24,7 @@ func (db *DB) BeginBatch(ctx context.Context) (ledger.BatchTx, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &batchTx{ctx: ctx, tx: tx}
+	b := &batchTx{ctx: ctx, tx: tx, st: txStmts{ctx: ctx, tx: tx, cache: &db.stmts}}
 	var hash []byte
 	var t int64
 	if err := tx.QueryRowContext(ctx, `SELECT seq, hash, time FROM ledger_head`).Scan(&b.head.Seq, &hash, &t); err != nil {
@@ -39,7 +40,7 @@ func (b *batchTx) Head() ledger.Head { return b.head }
 
 func (b *batchTx) Priors(ids []string) (map[string]ledger.Prior, error) {
 	out := map[string]ledger.Prior{}
-	err := queryIn(b.ctx, b.tx, `SELECT fp, `+transferCols+` FROM transfers WHERE id`, ``, ids, func(r *sql.Rows) error {
+	err := queryIn(b.ctx, b.st, `SELECT fp, `+transferCols+` FROM transfers WHERE id`, ``, ids, func(r *sql.Rows) error {
 		var fp []byte
 		var t *ledger.Transfer
 		var err error
@@ -55,7 +56,7 @@ func (b *batchTx) Priors(ids []string) (map[string]ledger.Prior, error) {
 	if err != nil {
 		return nil, fmt.Errorf("look up transfer ids: %w", err)
 	}
-	err = queryIn(b.ctx, b.tx, `SELECT id, fp, code, message FROM rejections WHERE id`, ``, ids, func(r *sql.Rows) error {
+	err = queryIn(b.ctx, b.st, `SELECT id, fp, code, message FROM rejections WHERE id`, ``, ids, func(r *sql.Rows) error {
 		var id, code, msg string
 		var fp []byte
 		if err := r.Scan(&id, &fp, &code, &msg); err != nil {
@@ -82,7 +83,7 @@ func (p prefixed) Scan(dest ...any) error { return p.r.Scan(append([]any{p.extra
 
 func (b *batchTx) Accounts(ids []ledger.AccountID) (map[ledger.AccountID]ledger.Account, error) {
 	out := make(map[ledger.AccountID]ledger.Account, len(ids))
-	err := queryIn(b.ctx, b.tx, `SELECT `+accountCols+` FROM accounts WHERE id`, ``, ids, func(r *sql.Rows) error {
+	err := queryIn(b.ctx, b.st, `SELECT `+accountCols+` FROM accounts WHERE id`, ``, ids, func(r *sql.Rows) error {
 		a, err := scanAccount(r)
 		out[a.ID] = a
 		return err
@@ -95,7 +96,7 @@ func (b *batchTx) Accounts(ids []ledger.AccountID) (map[ledger.AccountID]ledger.
 
 func (b *batchTx) Holds(ids []string) (map[string]ledger.HoldState, error) {
 	out := make(map[string]ledger.HoldState, len(ids))
-	err := queryIn(b.ctx, b.tx, `SELECT h.id, h.seq, h.status, h.expires_at, h.resolved_by, t.postings FROM holds h JOIN transfers t ON t.seq = h.seq WHERE h.id`, ``, ids, func(r *sql.Rows) error {
+	err := queryIn(b.ctx, b.st, `SELECT h.id, h.seq, h.status, h.expires_at, h.resolved_by, t.postings FROM holds h JOIN transfers t ON t.seq = h.seq WHERE h.id`, ``, ids, func(r *sql.Rows) error {
 		h, err := scanHold(r)
 		out[h.ID] = h
 		return err
@@ -120,8 +121,8 @@ func scanHold(s scanner) (ledger.HoldState, error) {
 }
 
 func (b *batchTx) Write(w *ledger.Batch) error {
-	ctx, tx := b.ctx, b.tx
-	err := execRows(ctx, tx, `INSERT INTO transfers (seq, id, type, kind, hold_id, expires_at, postings, metadata, created_at, fp, hash)`, ``, 11, len(w.Transfers),
+	st := b.st
+	err := execRows(st, `INSERT INTO transfers (seq, id, type, kind, hold_id, expires_at, postings, metadata, created_at, fp, hash)`, ``, 11, len(w.Transfers),
 		func(i int, args []any) []any {
 			t := w.Transfers[i]
 			fp := w.Fingerprints[i]
@@ -131,7 +132,7 @@ func (b *batchTx) Write(w *ledger.Batch) error {
 	if err != nil {
 		return fmt.Errorf("insert transfers: %w", err)
 	}
-	err = execRows(ctx, tx, `INSERT INTO entries (`+entryCols+`)`, ``, 6, len(w.Entries),
+	err = execRows(st, `INSERT INTO entries (`+entryCols+`)`, ``, 6, len(w.Entries),
 		func(i int, args []any) []any {
 			e := &w.Entries[i]
 			return append(args, e.Account, e.Seq, e.Amount, e.HeldDelta, e.Balance, e.HeldAfter)
@@ -139,7 +140,7 @@ func (b *batchTx) Write(w *ledger.Batch) error {
 	if err != nil {
 		return fmt.Errorf("insert entries: %w", err)
 	}
-	err = execRows(ctx, tx, `INSERT INTO rejections (id, fp, code, message, created_at)`, ``, 5, len(w.Rejections),
+	err = execRows(st, `INSERT INTO rejections (id, fp, code, message, created_at)`, ``, 5, len(w.Rejections),
 		func(i int, args []any) []any {
 			r := &w.Rejections[i]
 			return append(args, r.ID, r.Fingerprint[:], string(r.Code), r.Message, nanos(r.Time))
@@ -147,7 +148,7 @@ func (b *batchTx) Write(w *ledger.Batch) error {
 	if err != nil {
 		return fmt.Errorf("insert rejections: %w", err)
 	}
-	err = execRows(ctx, tx, `WITH v(id, posted, held, last_seq) AS (`, `) UPDATE accounts SET posted = v.posted, held = v.held, last_seq = v.last_seq FROM v WHERE accounts.id = v.id`, 4, len(w.Balances),
+	err = execRows(st, `WITH v(id, posted, held, last_seq) AS (`, `) UPDATE accounts SET posted = v.posted, held = v.held, last_seq = v.last_seq FROM v WHERE accounts.id = v.id`, 4, len(w.Balances),
 		func(i int, args []any) []any {
 			a := &w.Balances[i]
 			return append(args, a.ID, a.Posted, a.Held, a.LastSeq)
@@ -155,7 +156,7 @@ func (b *batchTx) Write(w *ledger.Batch) error {
 	if err != nil {
 		return fmt.Errorf("update balances: %w", err)
 	}
-	err = execRows(ctx, tx, `INSERT INTO holds (id, seq, status, expires_at)`, ``, 4, len(w.NewHolds),
+	err = execRows(st, `INSERT INTO holds (id, seq, status, expires_at)`, ``, 4, len(w.NewHolds),
 		func(i int, args []any) []any {
 			h := &w.NewHolds[i]
 			return append(args, h.ID, h.Seq, int64(h.Status), nanos(h.ExpiresAt))
@@ -163,7 +164,7 @@ func (b *batchTx) Write(w *ledger.Batch) error {
 	if err != nil {
 		return fmt.Errorf("insert holds: %w", err)
 	}
-	err = execRows(ctx, tx, `WITH v(id, status, resolved_by) AS (`, `) UPDATE holds SET status = v.status, resolved_by = v.resolved_by FROM v WHERE holds.id = v.id`, 3, len(w.Resolved),
+	err = execRows(st, `WITH v(id, status, resolved_by) AS (`, `) UPDATE holds SET status = v.status, resolved_by = v.resolved_by FROM v WHERE holds.id = v.id`, 3, len(w.Resolved),
 		func(i int, args []any) []any {
 			h := &w.Resolved[i]
 			return append(args, h.ID, int64(h.Status), h.ResolvedBy)
@@ -172,7 +173,7 @@ func (b *batchTx) Write(w *ledger.Batch) error {
 		return fmt.Errorf("resolve holds: %w", err)
 	}
 	if len(w.Transfers) > 0 {
-		_, err = tx.ExecContext(ctx, `UPDATE ledger_head SET seq = ?, hash = ?, time = ?`, w.Head.Seq, w.Head.Hash[:], nanos(w.Head.Time))
+		err = st.exec(`UPDATE ledger_head SET seq = ?, hash = ?, time = ?`, w.Head.Seq, w.Head.Hash[:], nanos(w.Head.Time))
 		if err != nil {
 			return fmt.Errorf("update head: %w", err)
 		}
@@ -180,5 +181,14 @@ func (b *batchTx) Write(w *ledger.Batch) error {
 	return nil
 }
 
-func (b *batchTx) Commit() error   { return b.tx.Commit() }
-func (b *batchTx) Rollback() error { return b.tx.Rollback() }
+func (b *batchTx) Commit() error {
+	err := b.tx.Commit()
+	b.st.cache.flush(b.ctx)
+	return err
+}
+
+func (b *batchTx) Rollback() error {
+	err := b.tx.Rollback()
+	b.st.cache.flush(b.ctx)
+	return err
+}

@@ -41,7 +41,8 @@ func (db *DB) CreateAccounts(ctx context.Context, specs []ledger.AccountSpec) ([
 	}
 	defer tx.Rollback()
 	now := db.now().UTC().Truncate(ledger.TimePrecision).UnixNano()
-	err = execRows(ctx, tx, `INSERT INTO accounts (name, currency, flags, created_at)`, `ON CONFLICT (name) DO NOTHING`, 4, len(specs),
+	st := txStmts{ctx: ctx, tx: tx, cache: &db.stmts}
+	err = execRows(st, `INSERT INTO accounts (name, currency, flags, created_at)`, `ON CONFLICT (name) DO NOTHING`, 4, len(specs),
 		func(i int, args []any) []any {
 			return append(args, specs[i].Name, string(specs[i].Currency), int64(specs[i].Flags), now)
 		})
@@ -53,7 +54,7 @@ func (db *DB) CreateAccounts(ctx context.Context, specs []ledger.AccountSpec) ([
 		names[i] = s.Name
 	}
 	byName := make(map[string]ledger.Account, len(specs))
-	err = queryIn(ctx, tx, `SELECT `+accountCols+` FROM accounts WHERE name`, ``, names, func(r *sql.Rows) error {
+	err = queryIn(ctx, st, `SELECT `+accountCols+` FROM accounts WHERE name`, ``, names, func(r *sql.Rows) error {
 		a, err := scanAccount(r)
 		byName[a.Name] = a
 		return err
@@ -61,9 +62,7 @@ func (db *DB) CreateAccounts(ctx context.Context, specs []ledger.AccountSpec) ([
 	if err != nil {
 		return nil, fmt.Errorf("read accounts: %w", err)
 	}
-	if err := tx.Commit(); err != nil {
-		return nil, err
-	}
+	// Check before committing, so that a refused call creates nothing.
 	out := make([]ledger.Account, len(specs))
 	for i, s := range specs {
 		a := byName[s.Name]
@@ -71,6 +70,11 @@ func (db *DB) CreateAccounts(ctx context.Context, specs []ledger.AccountSpec) ([
 			return nil, &ledger.Error{Code: ledger.CodeAccountExists, Message: fmt.Sprintf("account %q exists with another currency or flags", s.Name)}
 		}
 		out[i] = a
+	}
+	err = tx.Commit()
+	db.stmts.flush(ctx)
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
