@@ -86,7 +86,7 @@ type Outcome struct {
 func (l *Ledger) Submit(ctx context.Context, ts []Transfer) []Outcome {
 	out := make([]Outcome, len(ts))
 	reqs := make([]*request, 0, len(ts))
-	var wg sync.WaitGroup
+	c := &call{done: make(chan struct{})}
 	for i := range ts {
 		t := ts[i]
 		t.Postings = append([]Posting(nil), t.Postings...) // the caller keeps its slice
@@ -98,20 +98,20 @@ func (l *Ledger) Submit(ctx context.Context, ts []Transfer) []Outcome {
 			out[i].Err = err
 			continue
 		}
-		r := &request{t: t, fp: t.Fingerprint(), wg: &wg, idx: i}
-		reqs = append(reqs, r)
+		reqs = append(reqs, &request{t: t, fp: t.Fingerprint(), call: c, idx: i})
 	}
-	wg.Add(len(reqs))
+	if len(reqs) == 0 {
+		return out
+	}
+	c.left.Store(int64(len(reqs)))
 	if err := l.enqueue(reqs); err != nil {
 		for _, r := range reqs {
 			out[r.idx].Err = err
 		}
 		return out
 	}
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
 	select {
-	case <-done:
+	case <-c.done:
 	case <-ctx.Done():
 		for _, r := range reqs {
 			out[r.idx].Err = ctx.Err()

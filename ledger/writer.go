@@ -4,24 +4,32 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
+	"sync/atomic"
 	"time"
 )
 
 // request is one transfer waiting for the writer.
 type request struct {
-	t   Transfer
-	fp  [32]byte
-	idx int // position in its Submit call
-	wg  *sync.WaitGroup
+	t    Transfer
+	fp   [32]byte
+	idx  int   // position in its Submit call
+	call *call // the Submit call waiting for it
 
 	res Result
 	err error
 }
 
+// call is one Submit waiting for its requests; the last to finish wakes it.
+type call struct {
+	left atomic.Int64
+	done chan struct{}
+}
+
 func (r *request) finish(res Result, err error) {
 	r.res, r.err = res, err
-	r.wg.Done()
+	if r.call.left.Add(-1) == 0 {
+		close(r.call.done)
+	}
 }
 
 // writeLoop is the group-commit writer: it takes every request that is

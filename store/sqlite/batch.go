@@ -83,7 +83,7 @@ func (p prefixed) Scan(dest ...any) error { return p.r.Scan(append([]any{p.extra
 
 func (b *batchTx) Accounts(ids []ledger.AccountID) (map[ledger.AccountID]ledger.Account, error) {
 	out := make(map[ledger.AccountID]ledger.Account, len(ids))
-	err := queryIn(b.ctx, b.st, `SELECT `+accountCols+` FROM accounts WHERE id`, ``, ids, func(r *sql.Rows) error {
+	err := queryIn(b.ctx, b.st, selectAccounts+`WHERE a.id`, ``, ids, func(r *sql.Rows) error {
 		a, err := scanAccount(r)
 		out[a.ID] = a
 		return err
@@ -148,14 +148,7 @@ func (b *batchTx) Write(w *ledger.Batch) error {
 	if err != nil {
 		return fmt.Errorf("insert rejections: %w", err)
 	}
-	err = execRows(st, `WITH v(id, posted, held, last_seq) AS (`, `) UPDATE accounts SET posted = v.posted, held = v.held, last_seq = v.last_seq FROM v WHERE accounts.id = v.id`, 4, len(w.Balances),
-		func(i int, args []any) []any {
-			a := &w.Balances[i]
-			return append(args, a.ID, a.Posted, a.Held, a.LastSeq)
-		})
-	if err != nil {
-		return fmt.Errorf("update balances: %w", err)
-	}
+	// w.Balances needs no write: the entries just inserted are the balances.
 	err = execRows(st, `INSERT INTO holds (id, seq, status, expires_at)`, ``, 4, len(w.NewHolds),
 		func(i int, args []any) []any {
 			h := &w.NewHolds[i]

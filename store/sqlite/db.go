@@ -116,9 +116,6 @@ func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) 
 // migrate applies, in order and each in its own transaction, the embedded
 // migrations not yet recorded in schema_migrations.
 func (db *DB) migrate(ctx context.Context) error {
-	if err := db.setPageSize(ctx); err != nil {
-		return err
-	}
 	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
@@ -160,31 +157,6 @@ func (db *DB) applyMigration(ctx context.Context, version, body string) error {
 		return err
 	}
 	return tx.Commit()
-}
-
-// pageSize is the page size of new databases. The ledger's writes land on
-// random pages (one per account a batch touches), and SQLite writes every
-// dirty page whole to the WAL, so a smaller page writes fewer bytes per
-// transfer.
-const pageSize = 4096
-
-// setPageSize gives a new, empty database its page size. The page size of a
-// WAL database cannot change, so the new file leaves WAL mode, sets it,
-// rebuilds (instantly, being empty) and goes back to WAL.
-func (db *DB) setPageSize(ctx context.Context) error {
-	var tables int
-	if err := db.write.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema`).Scan(&tables); err != nil {
-		return fmt.Errorf("inspect schema: %w", err)
-	}
-	if tables > 0 {
-		return nil
-	}
-	for _, stmt := range []string{`PRAGMA journal_mode = DELETE`, fmt.Sprintf(`PRAGMA page_size = %d`, pageSize), `VACUUM`, `PRAGMA journal_mode = WAL`} {
-		if _, err := db.write.ExecContext(ctx, stmt); err != nil {
-			return fmt.Errorf("%s: %w", stmt, err)
-		}
-	}
-	return nil
 }
 
 // checkpointInterval is how often the background checkpointer runs.

@@ -13,7 +13,10 @@ import (
 
 var _ ledger.Store = (*DB)(nil)
 
-const accountCols = `id, name, currency, flags, posted, held, last_seq, created_at`
+// selectAccounts reads accounts with their balances, which are those of each
+// account's newest entry (two index seeks per account).
+const selectAccounts = `SELECT a.id, a.name, a.currency, a.flags, COALESCE(e.balance, 0), COALESCE(e.held_after, 0), COALESCE(e.seq, 0), a.created_at
+FROM accounts a LEFT JOIN entries e ON e.account_id = a.id AND e.seq = (SELECT max(seq) FROM entries WHERE account_id = a.id) `
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -54,7 +57,7 @@ func (db *DB) CreateAccounts(ctx context.Context, specs []ledger.AccountSpec) ([
 		names[i] = s.Name
 	}
 	byName := make(map[string]ledger.Account, len(specs))
-	err = queryIn(ctx, st, `SELECT `+accountCols+` FROM accounts WHERE name`, ``, names, func(r *sql.Rows) error {
+	err = queryIn(ctx, st, selectAccounts+`WHERE a.name`, ``, names, func(r *sql.Rows) error {
 		a, err := scanAccount(r)
 		byName[a.Name] = a
 		return err
@@ -81,13 +84,13 @@ func (db *DB) CreateAccounts(ctx context.Context, specs []ledger.AccountSpec) ([
 
 // Account implements ledger.Store.
 func (db *DB) Account(ctx context.Context, id ledger.AccountID) (ledger.Account, error) {
-	a, err := scanAccount(db.read.QueryRowContext(ctx, `SELECT `+accountCols+` FROM accounts WHERE id = ?`, id))
+	a, err := scanAccount(db.read.QueryRowContext(ctx, selectAccounts+`WHERE a.id = ?`, id))
 	return a, notFound("account", err)
 }
 
 // AccountByName implements ledger.Store.
 func (db *DB) AccountByName(ctx context.Context, name string) (ledger.Account, error) {
-	a, err := scanAccount(db.read.QueryRowContext(ctx, `SELECT `+accountCols+` FROM accounts WHERE name = ?`, name))
+	a, err := scanAccount(db.read.QueryRowContext(ctx, selectAccounts+`WHERE a.name = ?`, name))
 	return a, notFound("account", err)
 }
 

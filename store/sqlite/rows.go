@@ -46,21 +46,33 @@ func (c *stmtCache) lookup(query string) *sql.Stmt {
 }
 
 // flush prepares the statements noted since the last flush. Call it only
-// while no transaction holds the writer connection.
+// while no transaction of the caller's holds the writer connection.
+//
+// It prepares without holding mu: preparing waits for the writer connection,
+// and a transaction of another goroutine (the ledger's writer, CreateAccounts,
+// a second ledger on the same DB) may hold that connection while it waits in
+// lookup for mu.
 func (c *stmtCache) flush(ctx context.Context) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	for q := range c.pending {
+	pending := c.pending
+	c.pending = nil
+	c.mu.Unlock()
+	for q := range pending {
 		s, err := c.db.PrepareContext(ctx, q)
 		if err != nil {
-			continue // prepared in its transaction again next time
+			continue // noted again at its next use
 		}
-		if c.m == nil {
-			c.m = map[string]*sql.Stmt{}
+		c.mu.Lock()
+		if _, ok := c.m[q]; ok {
+			s.Close() // another flush prepared it meanwhile
+		} else {
+			if c.m == nil {
+				c.m = map[string]*sql.Stmt{}
+			}
+			c.m[q] = s
 		}
-		c.m[q] = s
+		c.mu.Unlock()
 	}
-	c.pending = nil
 }
 
 func (c *stmtCache) close() {

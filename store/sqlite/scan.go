@@ -31,7 +31,7 @@ func (db *DB) Scan(ctx context.Context, s ledger.Scanner) error {
 		query string
 		row   func(*sql.Rows) error
 	}{
-		{`SELECT ` + accountCols + ` FROM accounts ORDER BY id`, func(r *sql.Rows) error {
+		{selectAccounts + `ORDER BY a.id`, func(r *sql.Rows) error {
 			a, err := scanAccount(r)
 			if err != nil {
 				return err

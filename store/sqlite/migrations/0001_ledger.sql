@@ -1,14 +1,15 @@
 -- The ledger: accounts, the hash-chained journal, per-account entries, holds,
 -- remembered refusals and the journal head. Times are Unix nanoseconds (UTC,
 -- microsecond precision); amounts are integer minor units.
+--
+-- An account's balances are those of its newest entry (balance, held_after):
+-- they are not copied into accounts, so a batch does not rewrite one accounts
+-- page per account it touches on top of the entries it appends.
 CREATE TABLE accounts (
     id         INTEGER PRIMARY KEY,
     name       TEXT    NOT NULL UNIQUE,
     currency   TEXT    NOT NULL,
     flags      INTEGER NOT NULL,
-    posted     INTEGER NOT NULL DEFAULT 0,
-    held       INTEGER NOT NULL DEFAULT 0,
-    last_seq   INTEGER NOT NULL DEFAULT 0,
     created_at INTEGER NOT NULL
 );
 
