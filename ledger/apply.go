@@ -84,6 +84,10 @@ func (st *batchState) decide(r *request) answer {
 	ans := answer{}
 	if err := st.apply(&t); err != nil {
 		ans.err = err
+		if err.Code == CodeHoldNotExpired {
+			// Depends on the clock, not on the ledger: a later try may succeed.
+			return ans
+		}
 		st.out.Rejections = append(st.out.Rejections, Rejection{ID: id, Fingerprint: r.fp, Code: err.Code, Message: err.Message, Time: st.now})
 	} else {
 		ans.res = Result{Transfer: t}
@@ -268,6 +272,9 @@ func (st *batchState) checkDeltas() *Error {
 		}
 		if d.newHeld, err = money.Add(d.a.Held, d.held); err != nil {
 			return errorf(CodeOverflow, "account %d held balance would overflow", d.a.ID)
+		}
+		if d.newHeld < 0 {
+			return errorf(CodeInvalid, "account %d held balance would go below zero", d.a.ID)
 		}
 		if d.debitChecks && d.a.Flags&NoNegative != 0 {
 			avail, err := money.Sub(d.newPosted, d.newHeld)

@@ -12,29 +12,30 @@ const maxCached = 1 << 20
 // process (sharing a PostgreSQL database, or a SQLite file) has written in
 // between, and the cache is dropped before it is used.
 type balanceCache struct {
-	seq      int64 // head sequence the cached balances are true at; -1: none
+	seq      int64    // head sequence the cached balances are true at; -1: none
+	hash     [32]byte // and its hash, so a restored database that reached the same seq by another path does not match
 	accounts map[AccountID]Account
 }
 
 // valid drops the cache unless it is true at head, and returns a fresh map
 // for a batch's accounts.
-func (c *balanceCache) valid(head int64, n int) map[AccountID]Account {
-	if c.accounts == nil || c.seq != head {
+func (c *balanceCache) valid(head Head, n int) map[AccountID]Account {
+	if c.accounts == nil || c.seq != head.Seq || c.hash != head.Hash {
 		c.accounts = map[AccountID]Account{}
-		c.seq = head
+		c.seq, c.hash = head.Seq, head.Hash
 	}
 	return make(map[AccountID]Account, n)
 }
 
 // keep records a committed batch's accounts, true at head.
-func (c *balanceCache) keep(head int64, accounts map[AccountID]*acct) {
+func (c *balanceCache) keep(head Head, accounts map[AccountID]*acct) {
 	if len(c.accounts)+len(accounts) > maxCached {
 		c.accounts = map[AccountID]Account{}
 	}
 	for id, a := range accounts {
 		c.accounts[id] = a.Account
 	}
-	c.seq = head
+	c.seq, c.hash = head.Seq, head.Hash
 }
 
 func (c *balanceCache) reset() { c.accounts, c.seq = nil, -1 }

@@ -7,6 +7,7 @@ package ledger
 import (
 	"context"
 	"errors"
+	"maps"
 	"sync"
 	"time"
 )
@@ -84,17 +85,24 @@ type Outcome struct {
 // for all of them. Each is decided on its own, in order: one refusal does not
 // affect the others.
 func (l *Ledger) Submit(ctx context.Context, ts []Transfer) []Outcome {
+	return l.submit(ctx, ts, (*Transfer).validateRequest)
+}
+
+// submit is Submit with the validation to apply: callers' requests, or the
+// sweeper's own expiries.
+func (l *Ledger) submit(ctx context.Context, ts []Transfer, validate func(*Transfer) error) []Outcome {
 	out := make([]Outcome, len(ts))
 	reqs := make([]*request, 0, len(ts))
 	c := &call{done: make(chan struct{})}
 	for i := range ts {
 		t := ts[i]
-		t.Postings = append([]Posting(nil), t.Postings...) // the caller keeps its slice
+		t.Postings = append([]Posting(nil), t.Postings...) // the caller keeps its slice and map
+		t.Metadata = maps.Clone(t.Metadata)
 		t.Seq, t.Time, t.Hash = 0, time.Time{}, [32]byte{}
 		if !t.ExpiresAt.IsZero() {
 			t.ExpiresAt = t.ExpiresAt.UTC().Truncate(TimePrecision)
 		}
-		if err := t.validate(); err != nil {
+		if err := validate(&t); err != nil {
 			out[i].Err = err
 			continue
 		}
@@ -214,10 +222,10 @@ func (l *Ledger) ExpireHolds(ctx context.Context, limit int) (int, error) {
 	}
 	ts := make([]Transfer, len(ids))
 	for i, id := range ids {
-		ts[i] = Transfer{ID: "expire:" + id, Type: Expire, Kind: "expire", HoldID: id}
+		ts[i] = Transfer{ID: reservedPrefix + id, Type: Expire, Kind: "expire", HoldID: id}
 	}
 	n := 0
-	for _, o := range l.Submit(ctx, ts) {
+	for _, o := range l.submit(ctx, ts, (*Transfer).validate) {
 		switch {
 		case o.Err == nil && !o.Result.Replayed:
 			n++

@@ -5,7 +5,9 @@ import (
 	"encoding/binary"
 	"maps"
 	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ewallet/ewallet/money"
 )
@@ -87,13 +89,53 @@ func Move(id, kind string, from, to AccountID, amount int64) Transfer {
 	return Transfer{ID: id, Type: Posted, Kind: kind, Postings: []Posting{{from, -amount}, {to, amount}}}
 }
 
-// validate checks what can be checked without the ledger's state.
-func (t *Transfer) validate() error {
-	if t.ID == "" || len(t.ID) > MaxIDLen {
-		return errorf(CodeInvalid, "transfer id must be 1-%d bytes", MaxIDLen)
+// MaxPostingAmount bounds a posting's size in minor units. It keeps every
+// negation and difference of amounts inside int64 (a posting of
+// math.MinInt64 could not be negated) and is the largest amount money.Parse
+// accepts.
+const MaxPostingAmount = money.MaxAmount
+
+// Deadlines of holds must fall in this window: inside the range a time in
+// nanoseconds since 1970 can hold, and never "zero", which means no deadline.
+var (
+	minDeadline = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxDeadline = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// reservedPrefix starts the IDs of the transfers the ledger issues itself.
+const reservedPrefix = "expire:"
+
+// validText reports whether s can be stored and hashed byte for byte by
+// every backend: valid UTF-8 without NUL (PostgreSQL's text refuses both,
+// and JSON would rewrite invalid bytes).
+func validText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
+
+// validateRequest is validate plus what only the ledger itself may submit.
+func (t *Transfer) validateRequest() error {
+	if t.Type == Expire || strings.HasPrefix(t.ID, reservedPrefix) {
+		return errorf(CodeInvalid, "expiries and %q IDs are issued by the ledger's sweeper", reservedPrefix)
 	}
-	if len(t.Kind) > 64 {
-		return errorf(CodeInvalid, "kind longer than 64 bytes")
+	return t.validate()
+}
+
+// validate checks what can be checked without the ledger's state. Verify
+// applies it to every stored transfer too.
+func (t *Transfer) validate() error {
+	if t.ID == "" || len(t.ID) > MaxIDLen || !validText(t.ID) {
+		return errorf(CodeInvalid, "transfer id must be 1-%d bytes of UTF-8 text", MaxIDLen)
+	}
+	if len(t.Kind) > 64 || !validText(t.Kind) || !validText(t.HoldID) || len(t.HoldID) > MaxIDLen {
+		return errorf(CodeInvalid, "kind (at most 64 bytes) and hold id must be UTF-8 text")
+	}
+	for k, v := range t.Metadata {
+		if !validText(k) || !validText(v) {
+			return errorf(CodeInvalid, "metadata must be UTF-8 text")
+		}
+	}
+	if !t.ExpiresAt.IsZero() && (t.ExpiresAt.Before(minDeadline) || !t.ExpiresAt.Before(maxDeadline)) {
+		return errorf(CodeInvalid, "deadline must be between %d and %d", minDeadline.Year(), maxDeadline.Year())
 	}
 	switch t.Type {
 	case Posted, Hold:
@@ -127,8 +169,8 @@ func (t *Transfer) validate() error {
 		return errorf(CodeInvalid, "more than %d postings", MaxPostings)
 	}
 	for i, p := range t.Postings {
-		if p.Amount == 0 {
-			return errorf(CodeInvalid, "posting %d has a zero amount", i)
+		if p.Amount == 0 || p.Amount > MaxPostingAmount || p.Amount < -MaxPostingAmount {
+			return errorf(CodeInvalid, "posting %d: amount must be non-zero and at most %d in size", i, MaxPostingAmount)
 		}
 		for _, q := range t.Postings[:i] {
 			if q.Account == p.Account {
@@ -156,11 +198,12 @@ func (t *Transfer) canonical(dst []byte, committed bool, currencyOf func(Account
 	dst = append(dst, byte(t.Type))
 	str(t.Kind)
 	str(t.HoldID)
-	var exp int64
-	if !t.ExpiresAt.IsZero() {
-		exp = t.ExpiresAt.UnixNano()
+	if t.ExpiresAt.IsZero() {
+		dst = append(dst, 0)
+	} else {
+		dst = append(dst, 1)
+		dst = binary.BigEndian.AppendUint64(dst, uint64(t.ExpiresAt.UnixNano()))
 	}
-	dst = binary.BigEndian.AppendUint64(dst, uint64(exp))
 	dst = binary.AppendUvarint(dst, uint64(len(t.Postings)))
 	for _, p := range t.Postings {
 		dst = binary.BigEndian.AppendUint64(dst, uint64(p.Account))

@@ -2,9 +2,12 @@ package ledger
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"slices"
+	"time"
 
 	"github.com/ewallet/ewallet/money"
 )
@@ -83,6 +86,7 @@ type verifier struct {
 	problem     *Violation
 	locate      AccountID // account whose entries disagree with the journal
 	curEntries  AccountID
+	seed        maphash.Seed
 }
 
 func newVerifier() *verifier {
@@ -92,6 +96,7 @@ func newVerifier() *verifier {
 		storedHolds: map[string]HoldState{},
 		checks:      map[AccountID]*entryCheck{},
 		chainOK:     true,
+		seed:        maphash.MakeSeed(),
 	}
 }
 
@@ -143,6 +148,9 @@ func (v *verifier) Transfer(t *Transfer) error {
 	if t.Time.Before(st.head.Time) {
 		return v.fail("sequence", "transfers", row, "commit time %s is before the previous transfer's", t.Time)
 	}
+	if err := t.validate(); err != nil {
+		return v.fail("replay", "transfers", row, "the journal's own rules refuse it: %s", err.(*Error).Message)
+	}
 	replay := *t
 	replay.Postings = slices.Clone(t.Postings)
 	replay.Seq, replay.Hash = 0, [32]byte{}
@@ -153,21 +161,24 @@ func (v *verifier) Transfer(t *Transfer) error {
 	}
 	for _, e := range st.out.Entries {
 		c := v.checks[e.Account]
-		c.expected = mixEntry(c.expected, e)
+		c.expected += v.entryHash(e)
 		c.n++
 	}
 	v.transfers++
 	return nil
 }
 
-func mixEntry(d uint64, e Entry) uint64 {
-	const prime = 1099511628211
-	for _, x := range [...]int64{e.Seq, e.Amount, e.HeldDelta, e.Balance, e.HeldAfter} {
-		d = (d ^ uint64(x)) * prime
+// entryHash hashes one entry under the run's random seed. An account's
+// digest is the sum of its entries' hashes (each carries its seq, so order
+// is covered); with a seed nobody knows in advance, entries cannot be
+// altered so that the digests still agree.
+func (v *verifier) entryHash(e Entry) uint64 {
+	var b [40]byte
+	for i, x := range [...]int64{e.Seq, e.Amount, e.HeldDelta, e.Balance, e.HeldAfter} {
+		binary.BigEndian.PutUint64(b[8*i:], uint64(x))
 	}
-	return d
+	return maphash.Bytes(v.seed, b[:])
 }
-
 func (v *verifier) Entry(e Entry) error {
 	row := fmt.Sprintf("account %d seq %d", e.Account, e.Seq)
 	c, ok := v.checks[e.Account]
@@ -191,7 +202,7 @@ func (v *verifier) Entry(e Entry) error {
 			e.Balance, e.HeldAfter, c.balance, c.held, e.Amount, e.HeldDelta)
 	}
 	c.balance, c.held, c.lastSeq = e.Balance, e.HeldAfter, e.Seq
-	c.seen = mixEntry(c.seen, e)
+	c.seen += v.entryHash(e)
 	c.seenN++
 	return nil
 }
@@ -216,8 +227,9 @@ func (v *verifier) finish() {
 		return
 	}
 	st := v.st
-	if v.head.Seq != st.head.Seq || v.head.Hash != st.head.Hash {
-		v.fail("head", "ledger_head", "1", "head says seq %d hash %x, the journal ends at seq %d hash %x", v.head.Seq, v.head.Hash[:6], st.head.Seq, st.head.Hash[:6])
+	if v.head.Seq != st.head.Seq || v.head.Hash != st.head.Hash || !v.head.Time.Equal(st.head.Time) {
+		v.fail("head", "ledger_head", "1", "head says seq %d hash %x time %s, the journal ends at seq %d hash %x time %s",
+			v.head.Seq, v.head.Hash[:6], v.head.Time.Format(time.RFC3339Nano), st.head.Seq, st.head.Hash[:6], st.head.Time.Format(time.RFC3339Nano))
 		return
 	}
 	for _, id := range v.order {
@@ -233,8 +245,8 @@ func (v *verifier) finish() {
 				stored.Posted, stored.Held, stored.LastSeq, replay.Posted, replay.Held, replay.LastSeq)
 			return
 		}
-		if stored.Flags&NoNegative != 0 && stored.Posted-stored.Held < 0 {
-			v.fail("no_negative", "accounts", row, "available balance %d is below zero", stored.Posted-stored.Held)
+		if avail, err := money.Sub(stored.Posted, stored.Held); stored.Held < 0 || (stored.Flags&NoNegative != 0 && (err != nil || avail < 0)) {
+			v.fail("no_negative", "accounts", row, "posted %d held %d: held or available below zero", stored.Posted, stored.Held)
 			return
 		}
 	}

@@ -123,7 +123,7 @@ func (l *Ledger) tryBatch(reqs []*request) (inWrite bool, err error) {
 	if err := tx.Commit(); err != nil {
 		return false, unavailable("commit", err)
 	}
-	l.cache.keep(st.head.Seq, st.accounts)
+	l.cache.keep(st.head, st.accounts)
 	for i, r := range reqs {
 		r.finish(answers[i].res, answers[i].err)
 	}
@@ -177,7 +177,7 @@ func (l *Ledger) load(tx BatchTx, reqs []*request) (*batchState, error) {
 		}
 	}
 	head := tx.Head()
-	accounts := l.cache.valid(head.Seq, len(acctSet))
+	accounts := l.cache.valid(head, len(acctSet))
 	acctIDs := make([]AccountID, 0, len(acctSet))
 	for id := range acctSet {
 		if a, ok := l.cache.accounts[id]; ok {

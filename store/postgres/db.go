@@ -107,13 +107,13 @@ func (db *DB) migrate(ctx context.Context) error {
 	defer db.write.release(c, false)
 	// Two processes racing through CREATE TABLE IF NOT EXISTS can both miss
 	// the table and one then fails on the catalog's unique index; by the
-	// next try the table is there.
+	// next try the table is there. 42710 is the same race on the table's row type.
 	for try := 1; ; try++ {
 		_, err := c.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL)`)
 		if err == nil {
 			break
 		}
-		if try == 3 || !hasCode(err, "23505", "42P07", "40001", "40P01") {
+		if try == 5 || !hasCode(err, "23505", "42P07", "42710", "40001", "40P01") {
 			return fmt.Errorf("create schema_migrations: %w", err)
 		}
 	}

@@ -223,20 +223,30 @@ func testTransfers(t *testing.T, open opener) {
 	})
 
 	t.Run("Overflow", func(t *testing.T) {
+		// Postings are at most ledger.MaxPostingAmount (M) in size; nine of
+		// them fit in a balance, the tenth leaves int64.
+		const m = ledger.MaxPostingAmount
 		f := newFixture(t, open)
 		a, b, c := f.account("a", money.CNY, 0), f.account("b", money.CNY, 0), f.account("c", money.CNY, 0)
-		f.move("max", a.ID, b.ID, math.MaxInt64)
-		f.refuse(ledger.Move("credit", "t", c.ID, b.ID, 1), ledger.CodeOverflow)
-		f.refuse(ledger.Move("debit", "t", a.ID, c.ID, 2), ledger.CodeOverflow)
-		d := f.account("d", money.CNY, 0)
-		f.refuse(ledger.Transfer{ID: "sum", Type: ledger.Posted,
-			Postings: []ledger.Posting{leg(c, math.MaxInt64), leg(d, math.MaxInt64), leg(a, -math.MaxInt64), leg(b, -math.MaxInt64)}}, ledger.CodeOverflow)
-		f.balance(a.ID, -math.MaxInt64, 0)
-		f.balance(b.ID, math.MaxInt64, 0)
+		for i := range 9 {
+			f.move(idf("max-%d", i), a.ID, b.ID, m)
+		}
+		f.refuse(ledger.Move("credit", "t", c.ID, b.ID, m), ledger.CodeOverflow)
+		f.refuse(ledger.Move("debit", "t", a.ID, c.ID, m), ledger.CodeOverflow)
+		// The postings' own sum: ten credits of M before the debits.
+		legs := make([]ledger.Posting, 0, 20)
+		for i := range 10 {
+			legs = append(legs, leg(f.account(idf("credit-%d", i), money.CNY, 0), m))
+		}
+		for i := range 10 {
+			legs = append(legs, leg(f.account(idf("debit-%d", i), money.CNY, 0), -m))
+		}
+		f.refuse(ledger.Transfer{ID: "sum", Type: ledger.Posted, Postings: legs}, ledger.CodeOverflow)
+		f.balance(a.ID, -9*m, 0)
+		f.balance(b.ID, 9*m, 0)
 		f.balance(c.ID, 0, 0)
-		f.balance(d.ID, 0, 0)
-		f.move("min", a.ID, c.ID, 1) // a reaches math.MinInt64 exactly
-		f.balance(a.ID, math.MinInt64, 0)
+		f.move("near-max", c.ID, b.ID, math.MaxInt64-9*m) // b reaches math.MaxInt64 exactly
+		f.balance(b.ID, math.MaxInt64, 0)
 		f.verify()
 	})
 
