@@ -1,68 +1,15 @@
 package sqlite_test
 
 import (
-	"context"
-	"fmt"
-	"math/rand/v2"
 	"path/filepath"
-	"sync/atomic"
 	"testing"
 
-	"github.com/ewallet/ewallet/ledger"
-	"github.com/ewallet/ewallet/money"
-	"github.com/ewallet/ewallet/store/sqlite"
+	"github.com/ewallet/ewallet/store/storetest"
 )
 
-// BenchmarkTransfer measures single transfers from 64 concurrent callers
-// through the group-commit writer on a durable SQLite file (W1's shape).
+// BenchmarkTransfer is storetest's W1-shaped benchmark on a durable SQLite file.
 func BenchmarkTransfer(b *testing.B) {
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	l := ledger.New(db, ledger.Options{})
-	defer l.Close()
-	const users = 10000
-	bank, err := l.CreateAccount(ctx, ledger.AccountSpec{Name: "bank", Currency: money.CNY})
-	if err != nil {
-		b.Fatal(err)
-	}
-	specs := make([]ledger.AccountSpec, users)
-	for i := range specs {
-		specs[i] = ledger.AccountSpec{Name: fmt.Sprint("user-", i), Currency: money.CNY, Flags: ledger.NoNegative}
-	}
-	accts, err := l.CreateAccounts(ctx, specs)
-	if err != nil {
-		b.Fatal(err)
-	}
-	fund := make([]ledger.Transfer, users)
-	for i, a := range accts {
-		fund[i] = ledger.Move(fmt.Sprint("fund-", i), "topup", bank.ID, a.ID, 1_000_000)
-	}
-	for _, o := range l.Submit(ctx, fund) {
-		if o.Err != nil {
-			b.Fatal(o.Err)
-		}
-	}
-	var n atomic.Int64
-	b.SetParallelism(32) // 64 callers on 2 cores
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			i := n.Add(1)
-			from := accts[rand.IntN(users)].ID
-			to := accts[rand.IntN(users)].ID
-			if from == to {
-				continue
-			}
-			if _, err := l.Transfer(ctx, ledger.Move(fmt.Sprint("t-", i), "p2p", from, to, 1+rand.Int64N(10000))); err != nil {
-				b.Error(err)
-				return
-			}
-		}
+	storetest.BenchmarkTransfer(b, func(tb testing.TB) storetest.Backend {
+		return MustOpenDB(tb, filepath.Join(tb.TempDir(), "bench.db"))
 	})
-	b.StopTimer()
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "transfers/s")
 }
