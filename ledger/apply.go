@@ -326,6 +326,15 @@ func (st *batchState) currencyOf(id AccountID) money.Currency {
 	return st.accounts[id].Currency
 }
 
+// written starts a new set of rows after the current ones were written, for
+// requests that join the batch before it commits.
+func (st *batchState) written() {
+	for _, b := range st.out.Balances {
+		st.accounts[b.ID].changed = false
+	}
+	st.out = Batch{Head: st.head}
+}
+
 // finalBalances fills in the batch's final balance of each changed account.
 func (st *batchState) finalBalances() {
 	for i := range st.out.Balances {

@@ -72,17 +72,17 @@ func (l *Ledger) writeLoop() {
 // fail its neighbours. Any other storage failure fails the whole batch:
 // nothing of it was committed, so every caller may retry.
 func (l *Ledger) commitBatch(reqs []*request) {
-	inWrite, err := l.tryBatch(reqs)
+	reqs, inWrite, err := l.tryBatch(reqs, true)
 	for try := 1; err != nil && retryable(err) && try <= maxRetries; try++ {
 		time.Sleep(time.Duration(try) * time.Millisecond)
-		inWrite, err = l.tryBatch(reqs)
+		reqs, inWrite, err = l.tryBatch(reqs, false)
 	}
 	if err == nil {
 		return
 	}
 	if inWrite && len(reqs) > 1 {
 		for _, r := range reqs {
-			if _, e := l.tryBatch([]*request{r}); e != nil {
+			if _, _, e := l.tryBatch([]*request{r}, false); e != nil {
 				r.finish(Result{}, e)
 			}
 		}
@@ -93,41 +93,80 @@ func (l *Ledger) commitBatch(reqs []*request) {
 	}
 }
 
+// maxRounds bounds how many times a batch takes in requests that arrived
+// while its rows were being written.
+const maxRounds = 4
+
 // tryBatch runs one batch in one transaction. On success every request has
 // its answer; on error none has been answered and nothing was written.
-// inWrite reports that the database refused the batch's rows.
-func (l *Ledger) tryBatch(reqs []*request) (inWrite bool, err error) {
+// inWrite reports that the database refused the batch's rows. With grow,
+// requests that arrive while the batch's rows are being written join the
+// same transaction before it commits, sharing its lock, pages and sync: the
+// batch grows with the load without anyone waiting for it. The requests the
+// batch ended up holding are returned.
+func (l *Ledger) tryBatch(reqs []*request, grow bool) (all []*request, inWrite bool, err error) {
+	all = reqs
 	ctx := context.Background()
 	tx, err := l.store.BeginBatch(ctx)
 	if err != nil {
-		return false, unavailable("begin", err)
+		return all, false, unavailable("begin", err)
 	}
 	defer tx.Rollback()
-	st, err := l.load(tx, reqs)
-	if err != nil {
-		return false, unavailable("load", err)
-	}
-	answers := make([]answer, len(reqs))
 	defer func() {
 		if err != nil {
 			l.cache.reset() // what the failed batch loaded may not be what was committed
 		}
 	}()
-	for i, r := range reqs {
-		answers[i] = st.decide(r)
+	st, err := l.load(tx, reqs)
+	if err != nil {
+		return all, false, unavailable("load", err)
 	}
-	st.finalBalances()
-	if err := tx.Write(&st.out); err != nil {
-		return true, unavailable("write", err)
+	answers := make([]answer, 0, len(reqs))
+	for round := 0; ; round++ {
+		for _, r := range reqs {
+			answers = append(answers, st.decide(r))
+		}
+		st.finalBalances()
+		if err := tx.Write(&st.out); err != nil {
+			return all, true, unavailable("write", err)
+		}
+		st.written()
+		if !grow || round == maxRounds {
+			break
+		}
+		if reqs = l.drain(l.opts.MaxBatch - len(all)); len(reqs) == 0 {
+			break
+		}
+		all = append(all, reqs...)
+		if err := l.extend(tx, st, reqs); err != nil {
+			return all, false, unavailable("load", err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
-		return false, unavailable("commit", err)
+		return all, false, unavailable("commit", err)
 	}
 	l.cache.keep(st.head, st.accounts)
-	for i, r := range reqs {
+	for i, r := range all {
 		r.finish(answers[i].res, answers[i].err)
 	}
-	return false, nil
+	return all, false, nil
+}
+
+// drain takes up to n requests that are waiting, without waiting for more.
+func (l *Ledger) drain(n int) []*request {
+	var out []*request
+	for len(out) < n {
+		select {
+		case r, ok := <-l.queue:
+			if !ok {
+				return out
+			}
+			out = append(out, r)
+		default:
+			return out
+		}
+	}
+	return out
 }
 
 func unavailable(step string, err error) error {
@@ -149,55 +188,72 @@ const maxRetries = 10
 
 // load reads, under the head lock, everything the batch's requests refer to.
 func (l *Ledger) load(tx BatchTx, reqs []*request) (*batchState, error) {
-	ids := make([]string, 0, len(reqs))
-	var holdIDs []string
+	head := tx.Head()
+	now := l.opts.Now().UTC().Truncate(TimePrecision)
+	if now.Before(head.Time) {
+		now = head.Time // the journal's time never runs backwards
+	}
+	st := newBatchState(head, now, map[string]Prior{}, l.cache.valid(head, 2*len(reqs)), nil)
+	return st, l.extend(tx, st, reqs)
+}
+
+// extend reads into st what reqs refer to and st does not hold yet: prior
+// uses of their IDs, holds and accounts. What st already holds is newer than
+// the database's committed state (this batch may have changed it) and is kept.
+func (l *Ledger) extend(tx BatchTx, st *batchState, reqs []*request) error {
+	var ids, holdIDs []string
 	acctSet := make(map[AccountID]struct{}, 2*len(reqs))
 	for _, r := range reqs {
-		ids = append(ids, r.t.ID)
-		if r.t.HoldID != "" {
+		if _, ok := st.decided[r.t.ID]; !ok {
+			ids = append(ids, r.t.ID)
+		}
+		if _, ok := st.holds[r.t.HoldID]; r.t.HoldID != "" && !ok {
 			holdIDs = append(holdIDs, r.t.HoldID)
 		}
 		for _, p := range r.t.Postings {
 			acctSet[p.Account] = struct{}{}
 		}
 	}
-	priors, err := tx.Priors(ids)
-	if err != nil {
-		return nil, err
-	}
-	holds := map[string]HoldState{}
-	if len(holdIDs) > 0 {
-		if holds, err = tx.Holds(holdIDs); err != nil {
-			return nil, err
+	if len(ids) > 0 {
+		priors, err := tx.Priors(ids)
+		if err != nil {
+			return err
 		}
-		for _, h := range holds {
+		for id, p := range priors {
+			st.priors[id] = p
+		}
+	}
+	if len(holdIDs) > 0 {
+		holds, err := tx.Holds(holdIDs)
+		if err != nil {
+			return err
+		}
+		for id, h := range holds {
+			st.holds[id] = &h
 			for _, p := range h.Postings {
 				acctSet[p.Account] = struct{}{}
 			}
 		}
 	}
-	head := tx.Head()
-	accounts := l.cache.valid(head, len(acctSet))
-	acctIDs := make([]AccountID, 0, len(acctSet))
+	var missing []AccountID
 	for id := range acctSet {
+		if _, ok := st.accounts[id]; ok {
+			continue
+		}
 		if a, ok := l.cache.accounts[id]; ok {
-			accounts[id] = a
+			st.accounts[id] = &acct{Account: a}
 		} else {
-			acctIDs = append(acctIDs, id)
+			missing = append(missing, id)
 		}
 	}
-	if len(acctIDs) > 0 {
-		loaded, err := tx.Accounts(acctIDs)
+	if len(missing) > 0 {
+		loaded, err := tx.Accounts(missing)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for id, a := range loaded {
-			accounts[id] = a
+			st.accounts[id] = &acct{Account: a}
 		}
 	}
-	now := l.opts.Now().UTC().Truncate(TimePrecision)
-	if now.Before(head.Time) {
-		now = head.Time // the journal's time never runs backwards
-	}
-	return newBatchState(head, now, priors, accounts, holds), nil
+	return nil
 }
