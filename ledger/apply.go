@@ -81,6 +81,7 @@ func (st *batchState) decide(r *request) answer {
 		return replayOf(p.Fingerprint, r.fp, ans)
 	}
 	t := r.t
+	t.RequestHash = r.fp
 	ans := answer{}
 	if err := st.apply(&t); err != nil {
 		ans.err = err
@@ -91,7 +92,6 @@ func (st *batchState) decide(r *request) answer {
 		st.out.Rejections = append(st.out.Rejections, Rejection{ID: id, Fingerprint: r.fp, Code: err.Code, Message: err.Message, Time: st.now})
 	} else {
 		ans.res = Result{Transfer: t}
-		st.out.Fingerprints = append(st.out.Fingerprints, r.fp)
 	}
 	st.decided[id] = decided{fp: r.fp, ans: ans}
 	return ans

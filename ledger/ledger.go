@@ -98,7 +98,7 @@ func (l *Ledger) submit(ctx context.Context, ts []Transfer, validate func(*Trans
 		t := ts[i]
 		t.Postings = append([]Posting(nil), t.Postings...) // the caller keeps its slice and map
 		t.Metadata = maps.Clone(t.Metadata)
-		t.Seq, t.Time, t.Hash = 0, time.Time{}, [32]byte{}
+		t.Seq, t.Time, t.Hash, t.RequestHash = 0, time.Time{}, [32]byte{}, [32]byte{}
 		if !t.ExpiresAt.IsZero() {
 			t.ExpiresAt = t.ExpiresAt.UTC().Truncate(TimePrecision)
 		}

@@ -138,14 +138,13 @@ type AccountBalance struct {
 
 // Batch is everything one group commit writes.
 type Batch struct {
-	Transfers    []*Transfer // committed transfers, in Seq order
-	Fingerprints [][32]byte  // each transfer's request fingerprint, as Transfers
-	Entries      []Entry
-	Rejections   []Rejection
-	Balances     []AccountBalance // final balances of every account the batch changed
-	NewHolds     []HoldState      // holds created by this batch
-	Resolved     []HoldState      // holds this batch posted, voided or expired (ID, Status, ResolvedBy)
-	Head         Head
+	Transfers  []*Transfer // committed transfers, in Seq order
+	Entries    []Entry
+	Rejections []Rejection
+	Balances   []AccountBalance // final balances of every account the batch changed
+	NewHolds   []HoldState      // holds created by this batch
+	Resolved   []HoldState      // holds this batch posted, voided or expired (ID, Status, ResolvedBy)
+	Head       Head
 }
 
 // Scanner receives the ledger's contents for Verify. Each callback returning

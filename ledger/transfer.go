@@ -79,9 +79,10 @@ type Transfer struct {
 	ExpiresAt time.Time         // Hold: optional deadline; zero means none
 	Metadata  map[string]string // free-form, part of the request and of the hash
 
-	Seq  int64     // position in the journal, from 1
-	Time time.Time // commit time, non-decreasing in Seq
-	Hash [32]byte  // SHA-256(previous hash ‖ canonical bytes)
+	Seq         int64     // position in the journal, from 1
+	Time        time.Time // commit time, non-decreasing in Seq
+	RequestHash [32]byte  // Fingerprint of the request as submitted, which idempotency compares
+	Hash        [32]byte  // SHA-256(previous hash ‖ canonical bytes)
 }
 
 // Move is a convenience for the common two-posting transfer.
@@ -193,6 +194,9 @@ func (t *Transfer) canonical(dst []byte, committed bool, currencyOf func(Account
 	if committed {
 		dst = binary.BigEndian.AppendUint64(dst, uint64(t.Seq))
 		dst = binary.BigEndian.AppendUint64(dst, uint64(t.Time.UnixNano()))
+		// The request's fingerprint decides which retries replay: it is
+		// chained too, so that it cannot be altered unnoticed either.
+		dst = append(dst, t.RequestHash[:]...)
 	}
 	str(t.ID)
 	dst = append(dst, byte(t.Type))

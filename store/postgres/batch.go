@@ -64,15 +64,14 @@ func (b *batchTx) Head() ledger.Head { return b.head }
 func (b *batchTx) Priors(ids []string) (map[string]ledger.Prior, error) {
 	out := make(map[string]ledger.Prior, len(ids))
 	var q pgx.Batch
-	q.Queue(`SELECT fp, `+transferCols+` FROM transfers WHERE id = ANY($1)`, ids)
+	q.Queue(`SELECT `+transferCols+` FROM transfers WHERE id = ANY($1)`, ids)
 	q.Queue(`SELECT id, fp, code, message FROM rejections WHERE id = ANY($1)`, ids)
 	br := b.conn.SendBatch(b.ctx, &q)
 	defer br.Close()
 	err := batchRows(br, func(r pgx.Rows) error {
-		var fp []byte
-		t, err := scanTransfer(r, &fp)
+		t, err := scanTransfer(r)
 		if err == nil {
-			out[t.ID] = ledger.Prior{Fingerprint: hash32(fp), Transfer: t}
+			out[t.ID] = ledger.Prior{Fingerprint: t.RequestHash, Transfer: t}
 		}
 		return err
 	})

@@ -105,17 +105,16 @@ func scanAccount(r pgx.Row) (ledger.Account, error) {
 	return a, err
 }
 
-const transferCols = `seq, id, type, kind, hold_id, expires_at, postings, metadata, created_at, hash`
+const transferCols = `seq, id, type, kind, hold_id, expires_at, postings, metadata, created_at, fp, hash`
 
-// scanTransfer reads transferCols, after any extra leading destinations.
-func scanTransfer(r pgx.Row, extra ...any) (*ledger.Transfer, error) {
+// scanTransfer reads transferCols.
+func scanTransfer(r pgx.Row) (*ledger.Transfer, error) {
 	var t ledger.Transfer
 	var typ int64
 	var exp, created pgtype.Timestamptz
 	var postings, meta string
-	var hash []byte
-	dest := append(extra, &t.Seq, &t.ID, &typ, &t.Kind, &t.HoldID, &exp, &postings, &meta, &created, &hash)
-	if err := r.Scan(dest...); err != nil {
+	var fp, hash []byte
+	if err := r.Scan(&t.Seq, &t.ID, &typ, &t.Kind, &t.HoldID, &exp, &postings, &meta, &created, &fp, &hash); err != nil {
 		return nil, err
 	}
 	var err error
@@ -125,7 +124,8 @@ func scanTransfer(r pgx.Row, extra ...any) (*ledger.Transfer, error) {
 	if t.Metadata, err = ledger.DecodeMetadata(meta); err != nil {
 		return nil, fmt.Errorf("transfer %d: %w", t.Seq, err)
 	}
-	t.Type, t.ExpiresAt, t.Time, t.Hash = ledger.Type(typ), fromTimestamptz(exp), fromTimestamptz(created), hash32(hash)
+	t.Type, t.ExpiresAt, t.Time = ledger.Type(typ), fromTimestamptz(exp), fromTimestamptz(created)
+	t.RequestHash, t.Hash = hash32(fp), hash32(hash)
 	return &t, nil
 }
 

@@ -48,7 +48,7 @@ func queueWrites(q *pgx.Batch, w *ledger.Batch) []string {
 			seq[i], id[i], typ[i], kind[i], holdID[i] = t.Seq, t.ID, int16(t.Type), t.Kind, t.HoldID
 			exp[i], at[i] = timestamptz(t.ExpiresAt), timestamptz(t.Time)
 			postings[i], meta[i] = ledger.EncodePostings(t.Postings), ledger.EncodeMetadata(t.Metadata)
-			fp[i] = append(buf[64*i:64*i:64*i+32], w.Fingerprints[i][:]...)
+			fp[i] = append(buf[64*i:64*i:64*i+32], t.RequestHash[:]...)
 			hash[i] = append(buf[64*i+32:64*i+32:64*i+64], t.Hash[:]...)
 		}
 		add("insert transfers", insertTransfers, seq, id, typ, kind, holdID, exp, postings, meta, at, fp, hash)

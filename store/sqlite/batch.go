@@ -40,17 +40,12 @@ func (b *batchTx) Head() ledger.Head { return b.head }
 
 func (b *batchTx) Priors(ids []string) (map[string]ledger.Prior, error) {
 	out := map[string]ledger.Prior{}
-	err := queryIn(b.ctx, b.st, `SELECT fp, `+transferCols+` FROM transfers WHERE id`, ``, ids, func(r *sql.Rows) error {
-		var fp []byte
-		var t *ledger.Transfer
-		var err error
-		t, err = scanTransfer(prefixed{r, &fp})
+	err := queryIn(b.ctx, b.st, `SELECT `+transferCols+` FROM transfers WHERE id`, ``, ids, func(r *sql.Rows) error {
+		t, err := scanTransfer(r)
 		if err != nil {
 			return err
 		}
-		p := ledger.Prior{Transfer: t}
-		copy(p.Fingerprint[:], fp)
-		out[t.ID] = p
+		out[t.ID] = ledger.Prior{Fingerprint: t.RequestHash, Transfer: t}
 		return nil
 	})
 	if err != nil {
@@ -72,14 +67,6 @@ func (b *batchTx) Priors(ids []string) (map[string]ledger.Prior, error) {
 	}
 	return out, nil
 }
-
-// prefixed scans one leading column into extra before handing the rest on.
-type prefixed struct {
-	r     *sql.Rows
-	extra any
-}
-
-func (p prefixed) Scan(dest ...any) error { return p.r.Scan(append([]any{p.extra}, dest...)...) }
 
 func (b *batchTx) Accounts(ids []ledger.AccountID) (map[ledger.AccountID]ledger.Account, error) {
 	out := make(map[ledger.AccountID]ledger.Account, len(ids))
@@ -125,7 +112,7 @@ func (b *batchTx) Write(w *ledger.Batch) error {
 	err := execRows(st, `INSERT INTO transfers (seq, id, type, kind, hold_id, expires_at, postings, metadata, created_at, fp, hash)`, ``, 11, len(w.Transfers),
 		func(i int, args []any) []any {
 			t := w.Transfers[i]
-			fp := w.Fingerprints[i]
+			fp := t.RequestHash
 			return append(args, t.Seq, t.ID, int64(t.Type), t.Kind, t.HoldID, nanos(t.ExpiresAt),
 				ledger.EncodePostings(t.Postings), ledger.EncodeMetadata(t.Metadata), nanos(t.Time), fp[:], t.Hash[:])
 		})

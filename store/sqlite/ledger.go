@@ -94,15 +94,15 @@ func (db *DB) AccountByName(ctx context.Context, name string) (ledger.Account, e
 	return a, notFound("account", err)
 }
 
-const transferCols = `seq, id, type, kind, hold_id, expires_at, postings, metadata, created_at, hash`
+const transferCols = `seq, id, type, kind, hold_id, expires_at, postings, metadata, created_at, fp, hash`
 
 func scanTransfer(s scanner) (*ledger.Transfer, error) {
 	var t ledger.Transfer
 	var typ uint8
 	var exp, created int64
 	var postings, meta string
-	var hash []byte
-	if err := s.Scan(&t.Seq, &t.ID, &typ, &t.Kind, &t.HoldID, &exp, &postings, &meta, &created, &hash); err != nil {
+	var fp, hash []byte
+	if err := s.Scan(&t.Seq, &t.ID, &typ, &t.Kind, &t.HoldID, &exp, &postings, &meta, &created, &fp, &hash); err != nil {
 		return nil, err
 	}
 	var err error
@@ -113,6 +113,7 @@ func scanTransfer(s scanner) (*ledger.Transfer, error) {
 		return nil, fmt.Errorf("transfer %d: %w", t.Seq, err)
 	}
 	t.Type, t.ExpiresAt, t.Time = ledger.Type(typ), fromNanos(exp), fromNanos(created)
+	copy(t.RequestHash[:], fp)
 	copy(t.Hash[:], hash)
 	return &t, nil
 }

@@ -150,6 +150,15 @@ func testVerify(t *testing.T, open opener) {
 				chain: "broken",
 			},
 			{
+				// The request fingerprint decides replays, so it is chained.
+				name: "TransferRequestFingerprint",
+				sql: func(v *verifyFixture) []string {
+					return []string{`UPDATE transfers SET fp = (SELECT fp FROM transfers WHERE seq = 1) WHERE seq = 3`}
+				},
+				want:  func(v *verifyFixture) ledger.Violation { return violation("chain", "transfers", "seq 3") },
+				chain: "broken",
+			},
+			{
 				name: "TransferHash",
 				sql: func(v *verifyFixture) []string {
 					return []string{`UPDATE transfers SET hash = (SELECT hash FROM transfers WHERE seq = 1) WHERE seq = 5`}
