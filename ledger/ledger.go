@@ -112,7 +112,7 @@ func (l *Ledger) submit(ctx context.Context, ts []Transfer, validate func(*Trans
 		return out
 	}
 	c.left.Store(int64(len(reqs)))
-	if err := l.enqueue(reqs); err != nil {
+	if err := l.enqueue(ctx, reqs); err != nil {
 		for _, r := range reqs {
 			out[r.idx].Err = err
 		}
@@ -135,14 +135,24 @@ func (l *Ledger) submit(ctx context.Context, ts []Transfer, validate func(*Trans
 // ErrClosed is returned for transfers submitted after Close.
 var ErrClosed = &Error{Code: CodeClosed, Message: "ledger is closed"}
 
-func (l *Ledger) enqueue(reqs []*request) error {
+// enqueue hands reqs to the writer. A caller whose ctx has ended queues
+// nothing; one whose ctx ends while the queue is full stops queueing (what
+// was queued already may still commit, as with any ended ctx).
+func (l *Ledger) enqueue(ctx context.Context, reqs []*request) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	if l.closed {
 		return ErrClosed
 	}
 	for _, r := range reqs {
-		l.queue <- r
+		select {
+		case l.queue <- r:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	return nil
 }

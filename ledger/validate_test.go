@@ -69,3 +69,32 @@ func TestSubmitRefusesMalformed(t *testing.T) {
 		t.Fatalf("b posted %d, want 100", acc.Posted)
 	}
 }
+
+// TestSubmitWithEndedContext: a caller whose context has already ended gets
+// its error and queues nothing, so nothing commits behind its back.
+func TestSubmitWithEndedContext(t *testing.T) {
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "ledger.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	l := ledger.New(db, ledger.Options{})
+	t.Cleanup(func() { l.Close() })
+	as, err := l.CreateAccounts(context.Background(), []ledger.AccountSpec{{Name: "a", Currency: money.CNY}, {Name: "b", Currency: money.CNY}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := l.Transfer(ctx, ledger.Move("late", "p2p", as[0].ID, as[1].ID, 5)); err != context.Canceled {
+		t.Fatalf("error %v, want context.Canceled", err)
+	}
+	// The queue is first in, first out: once a later transfer has
+	// committed, a queued "late" would have committed before it.
+	if _, err := l.Transfer(context.Background(), ledger.Move("after", "p2p", as[0].ID, as[1].ID, 5)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.GetTransfer(context.Background(), "late"); ledger.ErrorCode(err) != ledger.CodeNotFound {
+		t.Fatalf("GetTransfer after a cancelled submit: %v, want not found", err)
+	}
+}
