@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -47,6 +48,19 @@ func DecodePostings(s string) ([]Posting, error) {
 		ps[i] = Posting{Account: AccountID(a), Amount: v}
 	}
 	return ps, nil
+}
+
+// DecodeStored fills t's postings and metadata from the columns a store
+// keeps them in (EncodePostings and EncodeMetadata forms).
+func (t *Transfer) DecodeStored(postings, metadata string) error {
+	var err error
+	if t.Postings, err = DecodePostings(postings); err != nil {
+		return fmt.Errorf("transfer %d: %w", t.Seq, err)
+	}
+	if t.Metadata, err = DecodeMetadata(metadata); err != nil {
+		return fmt.Errorf("transfer %d: %w", t.Seq, err)
+	}
+	return nil
 }
 
 // EncodeMetadata writes metadata as a JSON object with sorted keys, or "" when empty.

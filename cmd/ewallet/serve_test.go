@@ -10,12 +10,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/ewallet/ewallet/store/sqlite"
 )
 
 // startServe runs `ewallet serve` on a free port with args added and returns
@@ -184,16 +181,7 @@ func TestServeBadAddr(t *testing.T) {
 func TestServeVerifyTampered(t *testing.T) {
 	dir := t.TempDir()
 	s := mustSeedLedger(t, dir)
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(dir, sqliteFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = db.Exec(ctx, `UPDATE entries SET amount = amount + 1 WHERE account_id = ? AND seq = 2`, s.bob)
-	db.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	mustTamperEntry(t, dir, s.bob)
 	base, stop := startServe(t, noEnv, "--data", dir, "--admin-token", "t")
 	defer stop()
 	waitHealthy(t, base)

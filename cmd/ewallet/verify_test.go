@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ewallet/ewallet/ledger"
 	"github.com/ewallet/ewallet/store/sqlite"
 )
 
@@ -35,17 +36,7 @@ func TestVerify(t *testing.T) {
 	t.Run("TamperedEntry", func(t *testing.T) {
 		dir := t.TempDir()
 		s := mustSeedLedger(t, dir)
-		ctx := context.Background()
-		db, err := sqlite.Open(ctx, filepath.Join(dir, sqliteFile))
-		if err != nil {
-			t.Fatal(err)
-		}
-		// Bob's credit at seq 2 grows by 0.01 out of nowhere.
-		err = db.Exec(ctx, `UPDATE entries SET amount = amount + 1 WHERE account_id = ? AND seq = 2`, s.bob)
-		db.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
+		mustTamperEntry(t, dir, s.bob)
 		stdout, _, err := runCmd(t, noEnv, "verify", "--data", dir)
 		row := fmt.Sprintf("account %d seq 2", s.bob)
 		if err == nil || !strings.Contains(err.Error(), row) {
@@ -55,4 +46,20 @@ func TestVerify(t *testing.T) {
 			t.Fatalf("output does not name the violation:\n%s", stdout)
 		}
 	})
+}
+
+// mustTamperEntry grows the account's entry at seq 2 by 0.01 out of nowhere,
+// in the SQLite database under dir.
+func mustTamperEntry(t *testing.T, dir string, account ledger.AccountID) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(dir, sqliteFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Exec(ctx, `UPDATE entries SET amount = amount + 1 WHERE account_id = ? AND seq = 2`, account)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
 }

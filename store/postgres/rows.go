@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -117,12 +116,8 @@ func scanTransfer(r pgx.Row) (*ledger.Transfer, error) {
 	if err := r.Scan(&t.Seq, &t.ID, &typ, &t.Kind, &t.HoldID, &exp, &postings, &meta, &created, &fp, &hash); err != nil {
 		return nil, err
 	}
-	var err error
-	if t.Postings, err = ledger.DecodePostings(postings); err != nil {
-		return nil, fmt.Errorf("transfer %d: %w", t.Seq, err)
-	}
-	if t.Metadata, err = ledger.DecodeMetadata(meta); err != nil {
-		return nil, fmt.Errorf("transfer %d: %w", t.Seq, err)
+	if err := t.DecodeStored(postings, meta); err != nil {
+		return nil, err
 	}
 	t.Type, t.ExpiresAt, t.Time = ledger.Type(typ), fromTimestamptz(exp), fromTimestamptz(created)
 	t.RequestHash, t.Hash = hash32(fp), hash32(hash)

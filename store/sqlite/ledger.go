@@ -105,12 +105,8 @@ func scanTransfer(s scanner) (*ledger.Transfer, error) {
 	if err := s.Scan(&t.Seq, &t.ID, &typ, &t.Kind, &t.HoldID, &exp, &postings, &meta, &created, &fp, &hash); err != nil {
 		return nil, err
 	}
-	var err error
-	if t.Postings, err = ledger.DecodePostings(postings); err != nil {
-		return nil, fmt.Errorf("transfer %d: %w", t.Seq, err)
-	}
-	if t.Metadata, err = ledger.DecodeMetadata(meta); err != nil {
-		return nil, fmt.Errorf("transfer %d: %w", t.Seq, err)
+	if err := t.DecodeStored(postings, meta); err != nil {
+		return nil, err
 	}
 	t.Type, t.ExpiresAt, t.Time = ledger.Type(typ), fromNanos(exp), fromNanos(created)
 	copy(t.RequestHash[:], fp)
