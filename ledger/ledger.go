@@ -191,6 +191,24 @@ func (l *Ledger) GetTransfer(ctx context.Context, id string) (Transfer, error) {
 	return l.store.Transfer(ctx, id)
 }
 
+// TransfersBySeq returns committed transfers by sequence, in Seq order
+// (for rendering an account's history); unknown sequences are skipped.
+func (l *Ledger) TransfersBySeq(ctx context.Context, seqs []int64) ([]Transfer, error) {
+	if len(seqs) == 0 {
+		return nil, nil
+	}
+	return l.store.TransfersBySeq(ctx, seqs)
+}
+
+// Holds returns the current state of holds by their transfer IDs; unknown
+// IDs are absent from the map.
+func (l *Ledger) Holds(ctx context.Context, ids []string) (map[string]HoldState, error) {
+	if len(ids) == 0 {
+		return map[string]HoldState{}, nil
+	}
+	return l.store.HoldStates(ctx, ids)
+}
+
 // History returns an account's entries older than beforeSeq (0: from the
 // newest), newest first, each with the balance after it.
 func (l *Ledger) History(ctx context.Context, id AccountID, beforeSeq int64, limit int) ([]Entry, error) {

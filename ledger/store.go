@@ -26,6 +26,11 @@ type Store interface {
 	AccountByName(ctx context.Context, name string) (Account, error)
 	// Transfer returns a committed transfer by ID, or CodeNotFound.
 	Transfer(ctx context.Context, id string) (Transfer, error)
+	// TransfersBySeq returns the committed transfers with the given
+	// sequences, in Seq order; sequences not committed are absent.
+	TransfersBySeq(ctx context.Context, seqs []int64) ([]Transfer, error)
+	// HoldStates returns holds by their transfer IDs (missing ones are absent).
+	HoldStates(ctx context.Context, ids []string) (map[string]HoldState, error)
 	// History returns an account's entries with Seq < beforeSeq (0: no bound),
 	// newest first, at most limit of them.
 	History(ctx context.Context, account AccountID, beforeSeq int64, limit int) ([]Entry, error)

@@ -194,3 +194,38 @@ func (db *DB) ExpiredHolds(ctx context.Context, now time.Time, limit int) ([]str
 	})
 	return ids, err
 }
+
+// TransfersBySeq implements ledger.Store.
+func (db *DB) TransfersBySeq(ctx context.Context, seqs []int64) ([]ledger.Transfer, error) {
+	var out []ledger.Transfer
+	err := db.withRead(ctx, func(c *pgx.Conn) error {
+		out = out[:0]
+		return each(ctx, c, `SELECT `+transferCols+` FROM transfers WHERE seq = ANY($1) ORDER BY seq`, []any{seqs}, func(r pgx.Rows) error {
+			t, err := scanTransfer(r)
+			if err == nil {
+				out = append(out, *t)
+			}
+			return err
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("transfers by seq: %w", err)
+	}
+	return out, nil
+}
+
+// HoldStates implements ledger.Store.
+func (db *DB) HoldStates(ctx context.Context, ids []string) (map[string]ledger.HoldState, error) {
+	out := make(map[string]ledger.HoldState, len(ids))
+	err := db.withRead(ctx, func(c *pgx.Conn) error {
+		return each(ctx, c, `SELECT `+holdCols+` FROM holds h JOIN transfers t ON t.seq = h.seq WHERE h.id = ANY($1)`, []any{ids}, func(r pgx.Rows) error {
+			h, err := scanHold(r)
+			out[h.ID] = h
+			return err
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("hold states: %w", err)
+	}
+	return out, nil
+}

@@ -1,10 +1,12 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/ewallet/ewallet/ledger"
@@ -198,4 +200,41 @@ func (db *DB) ExpiredHolds(ctx context.Context, now time.Time, limit int) ([]str
 		ids = append(ids, id)
 	}
 	return ids, rows.Err()
+}
+
+// TransfersBySeq implements ledger.Store.
+func (db *DB) TransfersBySeq(ctx context.Context, seqs []int64) ([]ledger.Transfer, error) {
+	var out []ledger.Transfer
+	err := queryIn(ctx, db.read, `SELECT `+transferCols+` FROM transfers WHERE seq`, `ORDER BY seq`, seqs, func(r *sql.Rows) error {
+		t, err := scanTransfer(r)
+		if err == nil {
+			out = append(out, *t)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("transfers by seq: %w", err)
+	}
+	return dedupeBySeq(out), nil
+}
+
+// dedupeBySeq drops repeats that queryIn's chunks can yield when seqs are
+// repeated, keeping Seq order across chunks.
+func dedupeBySeq(ts []ledger.Transfer) []ledger.Transfer {
+	slices.SortFunc(ts, func(a, b ledger.Transfer) int { return cmp.Compare(a.Seq, b.Seq) })
+	return slices.CompactFunc(ts, func(a, b ledger.Transfer) bool { return a.Seq == b.Seq })
+}
+
+// HoldStates implements ledger.Store.
+func (db *DB) HoldStates(ctx context.Context, ids []string) (map[string]ledger.HoldState, error) {
+	out := make(map[string]ledger.HoldState, len(ids))
+	err := queryIn(ctx, db.read, `SELECT h.id, h.seq, h.status, h.expires_at, h.resolved_by, t.postings FROM holds h JOIN transfers t ON t.seq = h.seq WHERE h.id`, ``, ids, func(r *sql.Rows) error {
+		h, err := scanHold(r)
+		out[h.ID] = h
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("hold states: %w", err)
+	}
+	return out, nil
 }

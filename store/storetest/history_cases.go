@@ -197,3 +197,37 @@ func testHistory(t *testing.T, open opener) {
 		}
 	})
 }
+
+func testHistoryLookups(t *testing.T, open opener) {
+	t.Run("TransfersBySeq", func(t *testing.T) {
+		h := newHistoryFixture(t, open)
+		got, err := h.l.TransfersBySeq(t.Context(), []int64{6, 2, 99, 2, 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, tr := range got {
+			ids = append(ids, tr.ID)
+			if tr.Hash == ([32]byte{}) || tr.Time.IsZero() {
+				t.Errorf("transfer %s lacks its committed hash or time", tr.ID)
+			}
+		}
+		if want := []string{"2", "4", "6"}; !slices.Equal(ids, want) {
+			t.Fatalf("ids = %v, want %v", ids, want)
+		}
+	})
+	t.Run("Holds", func(t *testing.T) {
+		h := newHistoryFixture(t, open)
+		got, err := h.l.Holds(t.Context(), []string{"4", "nope"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs, ok := got["4"]
+		if len(got) != 1 || !ok {
+			t.Fatalf("holds = %v, want only 4", got)
+		}
+		if hs.Status != ledger.HoldVoided || hs.Seq != 4 || hs.ResolvedBy != 5 || len(hs.Postings) != 2 {
+			t.Fatalf("hold 4 = %+v, want voided at seq 4 by 5 with 2 postings", hs)
+		}
+	})
+}

@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t testing.TB) Backend) {
 	t.Run("Holds", func(t *testing.T) { testHolds(t, open) })
 	t.Run("Idempotency", func(t *testing.T) { testIdempotency(t, open) })
 	t.Run("History", func(t *testing.T) { testHistory(t, open) })
+	t.Run("Lookups", func(t *testing.T) { testHistoryLookups(t, open) })
 	t.Run("Verify", func(t *testing.T) { testVerify(t, open) })
 	t.Run("Writers", func(t *testing.T) { testWriters(t, open) })
 	t.Run("Bank", func(t *testing.T) { testBank(t, open) })
