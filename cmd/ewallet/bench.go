@@ -34,16 +34,17 @@ type benchPlan struct {
 // parseBench turns the flags into validated run configurations. Unknown
 // values are errors, never a default.
 func parseBench(e *env, args []string) (benchPlan, error) {
-	fs := newFlagSet(e, "bench", "[--workload W1,W2,W3] [--level engine] [--backend sqlite|postgres] [--db URL] [--data DIR] [--callers N] [--duration 10s] [--users N] [--json]")
+	fs := newFlagSet(e, "bench", "[--workload W1,W2,W3] [--level engine|http] [--url URL --admin-token T] [--backend sqlite|postgres] [--db URL] [--data DIR] [--callers N] [--duration 10s] [--users N] [--json]")
 	workloads := fs.String("workload", "W1,W2,W3", "comma-separated workloads of shared/BENCH.md: W1 p2p-uniform, W2 merchant-hotspot, W3 batch (W4 mixed is not implemented yet)")
-	level := fs.String("level", string(bench.LevelEngine), "engine (in-process) or http (not implemented yet)")
+	level := fs.String("level", string(bench.LevelEngine), "engine (in-process) or http (a separate server process, with real users, tokens, PINs and keys)")
 	backend := fs.String("backend", string(bench.SQLite), "sqlite or postgres")
 	db := fs.String("db", defaultBenchDB, "PostgreSQL server for --backend postgres; each run creates and drops a database ewallet_bench_* there")
-	url := fs.String("url", "", "server to call at --level http (not implemented yet)")
+	url := fs.String("url", "", "running server (serve --dev) to call at --level http; default: start one per run on a fresh database")
+	adminToken := fs.String("admin-token", e.getenv("EWALLET_ADMIN_TOKEN"), "admin token of the --url server (env EWALLET_ADMIN_TOKEN)")
 	data := fs.String("data", "./ewallet-bench-data", "directory for the SQLite files of the runs and the fsync probe; must be on the disk under test (not tmpfs)")
 	callers := fs.Int("callers", 0, "concurrent callers (default 64; 8 for W3)")
 	duration := fs.Duration("duration", 10*time.Second, "how long each workload runs")
-	users := fs.Int("users", 10000, "user accounts, each funded with 10,000.00 CNY")
+	users := fs.Int("users", 10000, "user accounts, each funded with 10,000.00 CNY (http level: default 256, each costs three password hashes to set up)")
 	asJSON := fs.Bool("json", false, "print one JSON object per workload run instead of the table")
 	pgbench := fs.Bool("pgbench", true, "with --backend postgres, also measure pgbench's TPC-B-like TPS for context")
 	if err := parseFlags(fs, args); err != nil {
@@ -67,11 +68,15 @@ func parseBench(e *env, args []string) (benchPlan, error) {
 	if bench.Backend(*backend) != bench.Postgres {
 		*db = ""
 	}
+	if bench.Level(*level) == bench.LevelHTTP && !set["users"] {
+		*users = 256
+	}
 	plan := benchPlan{json: *asJSON, pgbench: *pgbench}
 	for _, w := range ws {
 		c := bench.Config{
 			Workload: w, Level: bench.Level(*level), Backend: bench.Backend(*backend), DB: *db,
 			DataDir: *data, Callers: *callers, Users: *users, Duration: *duration, Progress: e.stderr,
+			URL: *url, AdminToken: *adminToken,
 		}
 		if err := c.Validate(); err != nil {
 			return benchPlan{}, err

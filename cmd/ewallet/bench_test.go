@@ -46,7 +46,7 @@ func TestParseBench(t *testing.T) {
 		{"W4", []string{"--workload", "W4"}, "not implemented yet"},
 		{"UnknownWorkload", []string{"--workload", "W1,W7"}, "unknown workload"},
 		{"EmptyWorkload", []string{"--workload", ""}, "unknown workload"},
-		{"LevelHTTP", []string{"--level", "http"}, "not implemented yet"},
+		{"HTTPBatch", []string{"--level", "http"}, "no HTTP form"},
 		{"UnknownLevel", []string{"--level", "disk"}, "unknown level"},
 		{"UnknownBackend", []string{"--backend", "mysql"}, "unknown backend"},
 		{"DBWithSQLite", []string{"--db", "postgres://h/db"}, "--db is for --backend postgres"},

@@ -2,40 +2,54 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/subtle"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
+	"sync"
 	"time"
 
+	"github.com/ewallet/ewallet/api"
+	"github.com/ewallet/ewallet/auth"
+	"github.com/ewallet/ewallet/bank"
 	"github.com/ewallet/ewallet/ledger"
-	"github.com/ewallet/ewallet/money"
+	"github.com/ewallet/ewallet/notify"
+	"github.com/ewallet/ewallet/vault"
+	"github.com/ewallet/ewallet/wallet"
 )
 
 const (
-	sweepInterval   = time.Second      // how often expired holds are released
-	shutdownTimeout = 10 * time.Second // for requests in flight at shutdown
+	sweepInterval       = time.Second      // how often expired holds are released
+	recoveryInterval    = time.Second      // how often bank operations in doubt are re-asked
+	shutdownTimeout     = 10 * time.Second // for requests in flight at shutdown
+	maxConcurrentHashes = 4                // argon2id costs 19 MiB and ~60 ms each
 )
 
-// runServe is `ewallet serve`: it opens the database, starts the ledger and
-// its hold sweeper, and serves HTTP until ctx ends, then shuts down in
-// order: HTTP server, ledger, database.
+// runServe is `ewallet serve`: it opens the database, starts the ledger,
+// its hold sweeper and the wallet's workers, and serves HTTP until ctx
+// ends, then shuts down in order: HTTP server (finishing requests in
+// flight), workers, ledger (finishing queued commits), database.
 func runServe(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "serve", "[--addr HOST:PORT] [--data DIR | --db postgres://...] [--dev] [--admin-token TOKEN]")
+	fs := newFlagSet(e, "serve", "[--addr HOST:PORT] [--data DIR | --db postgres://...] [--dev] [--admin-token TOKEN] [--config FILE]")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
 	sf := addStoreFlags(fs, e.getenv)
-	dev := fs.Bool("dev", false, "sandbox mode of shared/API.md (SMS outbox, sandbox bank, loopback webhooks); its features come with the API")
+	dev := fs.Bool("dev", false, "sandbox mode of shared/API.md: SMS outbox at /v1/dev/sms, sandbox bank with its test cards")
 	adminToken := fs.String("admin-token", e.getenv("EWALLET_ADMIN_TOKEN"), "bearer token of the operator endpoints /v1/admin/... (env EWALLET_ADMIN_TOKEN)")
+	configPath := fs.String("config", e.getenv("EWALLET_CONFIG"), "JSON config file: limits, rates, time zone, keys (env EWALLET_CONFIG)")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(e.stderr, nil))
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+	cfg, keys, err := loadConfig(*configPath)
+	if err != nil {
+		return err
+	}
 
 	db, desc, err := sf.open(ctx)
 	if err != nil {
@@ -50,31 +64,39 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if *adminToken == "" {
 		log.Warn("no admin token: the /v1/admin endpoints answer 401; set --admin-token or EWALLET_ADMIN_TOKEN")
 	}
-	if *dev {
-		log.Warn("dev mode: sandbox mode requested; no sandbox features exist yet")
+	sec, err := loadSecrets(sf.dataDir(), keys, e.getenv)
+	if err != nil {
+		return err
 	}
 
-	l := ledger.New(db, ledger.Options{})
+	metrics := api.NewMetrics()
+	l := ledger.New(db, ledger.Options{OnCommit: metrics.ObserveCommit})
 	defer l.Close()
-	sweepCtx, stopSweep := context.WithCancel(ctx)
-	swept := make(chan struct{})
-	go func() {
-		defer close(swept)
-		l.RunSweeper(sweepCtx, sweepInterval, func(err error) { log.Error("expire holds", "err", err) })
-	}()
-	defer func() { stopSweep(); <-swept }()
+	svc, outbox, err := newWallet(db, l, sec, cfg, *dev, log)
+	if err != nil {
+		return err
+	}
+	workCtx, stopWork := context.WithCancel(ctx)
+	var workers sync.WaitGroup
+	workers.Go(func() {
+		l.RunSweeper(workCtx, sweepInterval, func(err error) { log.Error("expire holds", "err", err) })
+	})
+	workers.Go(func() { svc.RunRecovery(workCtx, recoveryInterval) })
+	workers.Go(func() { pruneAnswers(workCtx, svc, log) })
+	defer func() { stopWork(); workers.Wait() }()
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           newServer(log, db, l, *adminToken),
+		Handler: api.New(api.Deps{Wallet: svc, Ledger: l, DB: db, AdminToken: *adminToken, Dev: *dev, Outbox: outbox,
+			Log: log, Metrics: metrics}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	fmt.Fprintf(e.stdout, "listening on http://%s\n", ln.Addr())
-	log.Info("listening", "addr", ln.Addr().String())
+	log.Info("listening", "addr", ln.Addr().String(), "dev", *dev)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 
@@ -92,160 +114,44 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)
 	}
-	// The deferred calls stop the sweeper, then the ledger (which finishes
-	// the transfers queued), then close the database.
 	return nil
 }
 
-// pinger is the database check behind /readyz.
-type pinger interface {
-	Ping(ctx context.Context) error
-}
-
-// newServer returns the HTTP handler of the server. Every route is listed
-// here; each answer carries an X-Request-Id and is logged.
-func newServer(log *slog.Logger, db pinger, l *ledger.Ledger, adminToken string) http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("GET /healthz", handleHealthz())
-	mux.Handle("GET /readyz", handleReadyz(db))
-	mux.Handle("GET /v1/admin/ledger/verify", requireAdmin(adminToken, handleVerify(log, l)))
-	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, http.StatusNotFound, "not_found", "no such route")
-	}))
-	return withRequest(log, mux)
-}
-
-func handleHealthz() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
-}
-
-// readyTimeout bounds the database ping of /readyz.
-const readyTimeout = 2 * time.Second
-
-func handleReadyz(db pinger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
-		defer cancel()
-		if err := db.Ping(ctx); err != nil {
-			writeError(w, r, http.StatusServiceUnavailable, "unavailable", "the database does not answer")
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
-}
-
-// verifyResponse is the body of GET /v1/admin/ledger/verify (API.md, Operator).
-type verifyResponse struct {
-	OK               bool              `json:"ok"`
-	TransfersChecked int64             `json:"transfers_checked"`
-	AccountsChecked  int64             `json:"accounts_checked"`
-	Chain            string            `json:"chain"`
-	Sums             map[string]string `json:"sums"`
-	Problem          *verifyProblem    `json:"problem,omitempty"`
-}
-
-type verifyProblem struct {
-	Invariant string `json:"invariant"`
-	Table     string `json:"table"`
-	Row       string `json:"row"`
-	Message   string `json:"message"`
-}
-
-func handleVerify(log *slog.Logger, l *ledger.Ledger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rep, err := l.Verify(r.Context())
-		if err != nil {
-			log.Error("verify ledger", "err", err, "request_id", requestID(r))
-			writeError(w, r, http.StatusInternalServerError, "internal", "internal error")
-			return
-		}
-		resp := verifyResponse{OK: rep.OK, TransfersChecked: rep.TransfersChecked, AccountsChecked: rep.AccountsChecked, Chain: rep.Chain, Sums: map[string]string{}}
-		for cur, sum := range rep.Sums {
-			resp.Sums[string(cur)] = money.Format(sum, cur)
-		}
-		if p := rep.Problem; p != nil {
-			resp.Problem = &verifyProblem{Invariant: p.Invariant, Table: p.Table, Row: p.Row, Message: p.Message}
-			log.Error("ledger verification failed", "problem", p.String(), "request_id", requestID(r))
-		}
-		writeJSON(w, http.StatusOK, resp)
-	})
-}
-
-// requireAdmin lets through requests bearing the operator's token. With no
-// token configured nobody is the operator.
-func requireAdmin(token string, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || token == "" || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
-			writeError(w, r, http.StatusUnauthorized, "unauthenticated", "missing or invalid admin token")
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-type requestIDKey struct{}
-
-func requestID(r *http.Request) string {
-	id, _ := r.Context().Value(requestIDKey{}).(string)
-	return id
-}
-
-// statusWriter remembers the status for the request log.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
+// newWallet builds the wallet service with the sandbox bank and SMS outbox
+// under --dev.
+func newWallet(db storage, l *ledger.Ledger, sec secrets, cfg wallet.Config, dev bool, log *slog.Logger) (*wallet.Service, api.Outbox, error) {
+	v, err := vault.New(sec.master)
+	if err != nil {
+		return nil, nil, err
 	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
+	pins, err := auth.NewPINHasher(sec.pinPepper)
+	if err != nil {
+		return nil, nil, err
 	}
-	return w.ResponseWriter.Write(b)
+	var sms wallet.SMS = notify.LogSMS{}
+	var bk wallet.Bank = bank.None{}
+	var outbox api.Outbox
+	if dev {
+		sb := &notify.SandboxSMS{}
+		sms, outbox, bk = sb, sb, &bank.Sandbox{}
+	}
+	svc, err := wallet.New(wallet.Deps{Store: db.WalletStore(), Ledger: l, Bank: bk, SMS: sms, Vault: v,
+		Passwords: auth.NewHasher(maxConcurrentHashes), PINs: pins, CodeSecret: sec.codeSecret, Log: log}, cfg)
+	return svc, outbox, err
 }
 
-// withRequest gives every request a fresh ID (in X-Request-Id and in its
-// context) and logs it when answered. Probes log at debug level so that a
-// load balancer polling them does not flood the log.
-func withRequest(log *slog.Logger, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var b [12]byte
-		rand.Read(b[:])
-		id := hex.EncodeToString(b[:])
-		w.Header().Set("X-Request-Id", id)
-		r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
-		sw := &statusWriter{ResponseWriter: w}
-		start := time.Now()
-		next.ServeHTTP(sw, r)
-		level := slog.LevelInfo
-		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
-			level = slog.LevelDebug
+// pruneAnswers deletes idempotent answers past their 24 hours, hourly.
+func pruneAnswers(ctx context.Context, svc *wallet.Service, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := svc.PruneAnswers(ctx); err != nil && ctx.Err() == nil {
+				log.Error("prune idempotent answers", "err", err)
+			}
 		}
-		log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "took", time.Since(start), "request_id", id)
-	})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v) // the client may be gone; nothing to do then
-}
-
-// writeError writes API.md's error body; its request_id is the request's.
-func writeError(w http.ResponseWriter, r *http.Request, status int, code, message string) {
-	type body struct {
-		Code      string `json:"code"`
-		Message   string `json:"message"`
-		RequestID string `json:"request_id"`
 	}
-	writeJSON(w, status, map[string]body{"error": {Code: code, Message: message, RequestID: requestID(r)}})
 }

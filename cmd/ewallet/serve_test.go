@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ewallet/ewallet/api"
 )
 
 // startServe runs `ewallet serve` on a free port with args added and returns
@@ -198,7 +200,7 @@ type downDB struct{}
 func (downDB) Ping(context.Context) error { return errors.New("connection refused") }
 
 func TestReadyzDatabaseDown(t *testing.T) {
-	h := newServer(slog.New(slog.NewTextHandler(io.Discard, nil)), downDB{}, nil, "")
+	h := api.New(api.Deps{DB: downDB{}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
 	var body struct {

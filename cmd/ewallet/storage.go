@@ -12,6 +12,7 @@ import (
 	"github.com/ewallet/ewallet/ledger"
 	"github.com/ewallet/ewallet/store/postgres"
 	"github.com/ewallet/ewallet/store/sqlite"
+	"github.com/ewallet/ewallet/wallet"
 )
 
 // storage is what the subcommands need of a database: the ledger's Store
@@ -19,6 +20,7 @@ import (
 type storage interface {
 	ledger.Store
 	Ping(ctx context.Context) error
+	WalletStore() wallet.Store
 }
 
 var (
@@ -102,4 +104,15 @@ func redactURL(s string) string {
 		return "(unparsable URL)"
 	}
 	return u.Redacted()
+}
+
+// dataDir is the data directory: the embedded database's home, and where
+// the server's key files live whichever database is used.
+func (s *storeFlags) dataDir() string {
+	set := false
+	s.fs.Visit(func(f *flag.Flag) { set = set || f.Name == "data" })
+	if !set && s.getenv("EWALLET_DATA") != "" {
+		return s.getenv("EWALLET_DATA")
+	}
+	return s.data
 }

@@ -85,7 +85,7 @@ type Level string
 // The levels of BENCH.md.
 const (
 	LevelEngine Level = "engine"
-	LevelHTTP   Level = "http" // not implemented yet
+	LevelHTTP   Level = "http"
 )
 
 // Backend is the storage a run uses.
@@ -119,6 +119,11 @@ type Config struct {
 	Duration time.Duration
 	// FsyncProbe is how long the fsync probe runs (default 1s).
 	FsyncProbe time.Duration
+	// URL is a running server for the HTTP level (started with --dev and
+	// AdminToken); empty: Run starts `ServerBinary serve --dev` itself.
+	URL          string
+	AdminToken   string
+	ServerBinary string // default: this executable
 	// Progress receives one line per phase; nil discards them.
 	Progress io.Writer
 }
@@ -131,7 +136,9 @@ func (c Config) Validate() error {
 	switch c.Level {
 	case LevelEngine:
 	case LevelHTTP:
-		return fmt.Errorf("level http: %w", ErrNotImplemented)
+		if c.Workload == W3 {
+			return errors.New("W3 (batch) has no HTTP form: the API takes one transfer per call")
+		}
 	default:
 		return fmt.Errorf("unknown level %q (want engine or http)", string(c.Level))
 	}
@@ -213,6 +220,9 @@ func Run(ctx context.Context, c Config) (Result, error) {
 	}
 	logf("%.0f fsyncs/s on %s", fsyncs, c.DataDir)
 
+	if c.Level == LevelHTTP {
+		return runHTTP(ctx, c, fsyncs, logf)
+	}
 	store, drop, err := freshStore(ctx, c)
 	if err != nil {
 		return Result{}, err

@@ -58,7 +58,7 @@ func TestConfigValidate(t *testing.T) {
 	}{
 		"W4":              {func(c *Config) { c.Workload = W4 }, "not implemented yet"},
 		"UnknownWorkload": {func(c *Config) { c.Workload = "W9" }, "unknown workload"},
-		"LevelHTTP":       {func(c *Config) { c.Level = LevelHTTP }, "not implemented yet"},
+		"HTTPBatch":       {func(c *Config) { c.Level, c.Workload = LevelHTTP, W3 }, "no HTTP form"},
 		"UnknownLevel":    {func(c *Config) { c.Level = "kernel" }, "unknown level"},
 		"UnknownBackend":  {func(c *Config) { c.Backend = "mysql" }, "unknown backend"},
 		"SQLiteWithURL":   {func(c *Config) { c.DB = "postgres://x/y" }, "postgres backend"},

@@ -8,6 +8,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -29,6 +30,8 @@ type DB struct {
 	write *pool // the ledger's writer, account creation and Exec
 	read  *pool // reads, which never wait behind the writer
 	now   func() time.Time
+
+	wallet *sql.DB // the wallet store's pool (wallet.go)
 }
 
 // writeConns bounds the write pool: one ledger batch at a time plus account
@@ -60,7 +63,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		// server ends such a transaction. Batches are never idle that long.
 		wcfg.RuntimeParams["idle_in_transaction_session_timeout"] = "30s"
 	}
-	db := &DB{write: newPool(wcfg, writeConns), read: newPool(cfg, readConns), now: time.Now}
+	db := &DB{write: newPool(wcfg, writeConns), read: newPool(cfg, readConns), now: time.Now, wallet: openWalletDB(wcfg.Copy())}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -72,7 +75,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 func (db *DB) Close() error {
 	db.write.close()
 	db.read.close()
-	return nil
+	return db.wallet.Close()
 }
 
 // Exec runs one statement outside any batch. Tests use it to tamper with

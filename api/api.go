@@ -1,0 +1,180 @@
+// Package api is ewallet's HTTP JSON interface (shared/API.md). Handlers
+// decode, call one service method and encode; the rules live in the
+// services. routes.go lists every route.
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/ewallet/ewallet/ledger"
+	"github.com/ewallet/ewallet/notify"
+	"github.com/ewallet/ewallet/wallet"
+)
+
+// Pinger is the database check behind /readyz.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Outbox lists the SMS the sandbox gateway kept (--dev only).
+type Outbox interface {
+	Messages(phone string) []notify.Message
+}
+
+// Deps are what the HTTP API is built from.
+type Deps struct {
+	Wallet     *wallet.Service
+	Ledger     *ledger.Ledger
+	DB         Pinger
+	AdminToken string
+	Dev        bool
+	Outbox     Outbox // nil unless Dev
+	Log        *slog.Logger
+	Metrics    *Metrics // nil: no /metrics
+}
+
+// API serves the routes of routes.go.
+type API struct {
+	Deps
+	mux *http.ServeMux
+}
+
+// New returns the HTTP handler of the whole API.
+func New(d Deps) http.Handler {
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	a := &API{Deps: d, mux: http.NewServeMux()}
+	a.mount()
+	return a.withRequest(a.mux)
+}
+
+type ctxKey int
+
+const (
+	keyRequestID ctxKey = iota
+	keyRoute
+)
+
+func requestID(r *http.Request) string {
+	id, _ := r.Context().Value(keyRequestID).(string)
+	return id
+}
+
+// call is one authenticated request.
+type call struct {
+	w       http.ResponseWriter
+	r       *http.Request
+	user    wallet.User    // for user routes
+	session wallet.Session // for user routes
+}
+
+func (c *call) ctx() context.Context { return c.r.Context() }
+
+func (c *call) client() wallet.Client {
+	ip, _, err := net.SplitHostPort(c.r.RemoteAddr)
+	if err != nil {
+		ip = c.r.RemoteAddr
+	}
+	return wallet.Client{IP: ip, RequestID: requestID(c.r)}
+}
+
+// fail writes an error answer, logging the ones that have no code.
+func (a *API) fail(c *call, err error) {
+	status, body := renderError(err, requestID(c.r))
+	if status == http.StatusInternalServerError {
+		a.Log.ErrorContext(c.ctx(), "internal error", "err", err, "request_id", requestID(c.r), "path", c.r.URL.Path)
+	}
+	writeRaw(c.w, status, body)
+}
+
+// authUser resolves the bearer token to a user session.
+func (a *API) authUser(r *http.Request) (wallet.Session, wallet.User, error) {
+	tok, ok := bearer(r)
+	if !ok {
+		return wallet.Session{}, wallet.User{}, wallet.Errorf(wallet.CodeUnauthenticated, "missing bearer token")
+	}
+	return a.Wallet.Authenticate(r.Context(), tok)
+}
+
+func bearer(r *http.Request) (string, bool) {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return tok, ok && tok != ""
+}
+
+// isAdmin checks the operator's token. With none configured nobody is.
+func (a *API) isAdmin(r *http.Request) bool {
+	tok, ok := bearer(r)
+	return ok && a.AdminToken != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(a.AdminToken)) == 1
+}
+
+// statusWriter remembers the status for logs and metrics.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// withRequest gives every request a fresh ID (X-Request-Id and context),
+// recovers panics as 500s, and logs and measures the answer.
+func (a *API) withRequest(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b [12]byte
+		rand.Read(b[:])
+		id := hex.EncodeToString(b[:])
+		w.Header().Set("X-Request-Id", id)
+		route := new(string)
+		ctx := context.WithValue(context.WithValue(r.Context(), keyRequestID, id), keyRoute, route)
+		r = r.WithContext(ctx)
+		sw := &statusWriter{ResponseWriter: w}
+		start := time.Now()
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				a.Log.ErrorContext(ctx, "panic", "panic", p, "request_id", id, "path", r.URL.Path)
+				if sw.status == 0 {
+					a.fail(&call{w: sw, r: r}, errPanic)
+				}
+			}
+			took := time.Since(start)
+			if a.Metrics != nil {
+				a.Metrics.observe(*route, sw.status, took)
+			}
+			level := slog.LevelInfo
+			if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || r.URL.Path == "/metrics" {
+				level = slog.LevelDebug
+			}
+			a.Log.Log(ctx, level, "request", "method", r.Method, "route", *route, "status", sw.status, "took", took, "request_id", id)
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+type panicError struct{}
+
+func (panicError) Error() string { return "panic in handler" }
+
+var errPanic error = panicError{}

@@ -1,0 +1,140 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/ewallet/ewallet/wallet"
+)
+
+// authKind says who may call a route.
+type authKind int
+
+const (
+	public authKind = iota
+	userOnly
+	adminOnly
+	devOnly // public, but only under --dev; 404 otherwise
+)
+
+// route is one endpoint: the mux pattern, who may call it, and what it
+// takes and gives, from which /v1/openapi.json is generated, so the
+// description cannot drift from what is served.
+type route struct {
+	method, path string
+	auth         authKind
+	summary      string
+	status       int // the success status
+	req, resp    any // body types for the OpenAPI description (nil: none)
+	query        []string
+	handle       func(a *API, c *call)
+}
+
+// routes lists the whole API. It is set in init because the OpenAPI
+// handler in it reads it.
+var routes []route
+
+func init() {
+	routes = []route{
+		{"GET", "/healthz", public, "Liveness", 200, nil, statusBody{}, nil, (*API).healthz},
+		{"GET", "/readyz", public, "Readiness: the database answers", 200, nil, statusBody{}, nil, (*API).readyz},
+		{"GET", "/metrics", public, "Prometheus metrics", 200, nil, nil, nil, (*API).metrics},
+		{"GET", "/v1/openapi.json", public, "This API's OpenAPI 3.1 description", 200, nil, nil, nil, (*API).openapi},
+
+		{"POST", "/v1/users", public, "Register with phone and password; a code goes out by SMS", 201, registerReq{}, userBody{}, nil, (*API).registerUser},
+		{"POST", "/v1/users/verify", public, "Verify the phone with the SMS code", 200, verifyReq{}, userBody{}, nil, (*API).verify},
+		{"POST", "/v1/users/verify/resend", public, "Send a new verification code", 204, resendReq{}, nil, nil, (*API).resend},
+		{"POST", "/v1/sessions", public, "Log in", 201, loginReq{}, sessionBody{}, nil, (*API).login},
+		{"DELETE", "/v1/sessions/current", userOnly, "Log out", 204, nil, nil, nil, (*API).logout},
+		{"GET", "/v1/me", userOnly, "The user with wallet ID and limits", 200, nil, userBody{}, nil, (*API).me},
+		{"PUT", "/v1/me/pin", userOnly, "Set or change the payment PIN", 204, pinReq{}, nil, nil, (*API).setPIN},
+		{"POST", "/v1/me/freeze", userOnly, "Freeze the wallet", 200, nil, userBody{}, nil, (*API).freeze},
+		{"POST", "/v1/me/unfreeze/code", userOnly, "Send the unfreeze code by SMS", 204, nil, nil, nil, (*API).unfreezeCode},
+		{"POST", "/v1/me/unfreeze", userOnly, "Unfreeze with password and SMS code", 200, unfreezeReq{}, userBody{}, nil, (*API).unfreeze},
+		{"GET", "/v1/dev/sms", devOnly, "The sandbox SMS outbox (--dev only)", 200, nil, smsList{}, []string{"phone"}, (*API).devSMS},
+
+		{"POST", "/v1/me/cards", userOnly, "Bind a card", 201, cardReq{}, cardBody{}, nil, (*API).addCard},
+		{"GET", "/v1/me/cards", userOnly, "List bound cards", 200, nil, cardList{}, nil, (*API).cards},
+		{"DELETE", "/v1/me/cards/{id}", userOnly, "Remove a card", 204, nil, nil, nil, (*API).removeCard},
+		{"GET", "/v1/me/balances", userOnly, "Balances per currency", 200, nil, balanceList{}, nil, (*API).balances},
+
+		{"POST", "/v1/topups", userOnly, "Top up from a bound card (Idempotency-Key required)", 201, cardMoneyReq{}, bankOpBody{}, nil, (*API).topup},
+		{"GET", "/v1/topups/{id}", userOnly, "A top-up", 200, nil, bankOpBody{}, nil, (*API).getTopup},
+		{"POST", "/v1/withdrawals", userOnly, "Withdraw to a bound card (Idempotency-Key required)", 201, cardMoneyReq{}, bankOpBody{}, nil, (*API).withdraw},
+		{"GET", "/v1/withdrawals/{id}", userOnly, "A withdrawal", 200, nil, bankOpBody{}, nil, (*API).getWithdrawal},
+		{"POST", "/v1/transfers", userOnly, "Send money to a phone or wallet (Idempotency-Key required)", 201, transferReq{}, transferBody{}, nil, (*API).transfer},
+		{"GET", "/v1/me/transactions", userOnly, "Transaction history, newest first", 200, nil, txnList{}, []string{"type", "currency", "from", "to", "q", "limit", "starting_after"}, (*API).transactions},
+		{"GET", "/v1/me/transactions/export", userOnly, "Statement as CSV or PDF", 200, nil, nil, []string{"format", "from", "to"}, (*API).export},
+
+		{"GET", "/v1/admin/ledger/verify", adminOnly, "Check every ledger invariant", 200, nil, verifyBody{}, nil, (*API).verifyLedger},
+		{"POST", "/v1/admin/users/{id}/kyc", adminOnly, "Set a user's KYC tier and limits", 200, kycReq{}, userBody{}, nil, (*API).setKYC},
+		{"GET", "/v1/admin/users", adminOnly, "Search users by phone prefix", 200, nil, userList{}, []string{"phone", "limit", "starting_after"}, (*API).adminUsers},
+	}
+}
+
+// register mounts every route, a JSON 405 for known paths with another
+// method, and a JSON 404 for everything else.
+func (a *API) mount() {
+	paths := map[string]bool{}
+	for _, rt := range routes {
+		rt := rt
+		a.mux.Handle(rt.method+" "+rt.path, a.guard(rt))
+		paths[rt.path] = true
+	}
+	for p := range paths {
+		pattern := p
+		a.mux.Handle(p, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			setRoute(r, pattern)
+			a.fail(&call{w: w, r: r}, wallet.Errorf(wallet.CodeNotFound, "no such route"))
+		}))
+	}
+	a.mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		setRoute(r, "unknown")
+		a.fail(&call{w: w, r: r}, wallet.Errorf(wallet.CodeNotFound, "no such route"))
+	}))
+}
+
+func setRoute(r *http.Request, name string) {
+	if p, ok := r.Context().Value(keyRoute).(*string); ok {
+		*p = name
+	}
+}
+
+// guard authenticates a route's caller before its handler runs.
+func (a *API) guard(rt route) http.Handler {
+	name := rt.method + " " + rt.path
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		setRoute(r, name)
+		c := &call{w: w, r: r}
+		switch rt.auth {
+		case devOnly:
+			if !a.Dev {
+				a.fail(c, wallet.Errorf(wallet.CodeNotFound, "no such route"))
+				return
+			}
+		case adminOnly:
+			if !a.isAdmin(r) {
+				a.fail(c, wallet.Errorf(wallet.CodeUnauthenticated, "missing or invalid admin token"))
+				return
+			}
+		case userOnly:
+			s, u, err := a.authUser(r)
+			if err != nil {
+				a.fail(c, err)
+				return
+			}
+			c.user, c.session = u, s
+		}
+		rt.handle(a, c)
+	})
+}
+
+// principal names who owns an idempotency key.
+func (c *call) principal() string {
+	if c.user.ID != "" {
+		return c.user.ID
+	}
+	return "public"
+}
+
+func trimSlash(s string) string { return strings.TrimSuffix(s, "/") }

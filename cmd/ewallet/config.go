@@ -1,0 +1,130 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/ewallet/ewallet/money"
+	"github.com/ewallet/ewallet/vault"
+	"github.com/ewallet/ewallet/wallet"
+)
+
+// fileConfig is the optional JSON config file of `ewallet serve --config`.
+// Every field is optional; what is left out keeps its default.
+type fileConfig struct {
+	TimeZone   string                 `json:"time_zone"`   // e.g. "Asia/Shanghai"
+	SessionTTL string                 `json:"session_ttl"` // e.g. "24h"
+	Tiers      map[string]tierConfig  `json:"kyc_tiers"`   // "1", "2", "3"
+	Rates      map[string]wallet.Rate `json:"rates"`       // {"USD": {"Num": 71, "Den": 10}}
+	Keys       map[string]string      `json:"keys"`        // master, pin_pepper, code_secret: 64 hex chars
+}
+
+// tierConfig gives a tier's limits as CNY decimal strings or "unlimited".
+type tierConfig struct {
+	PerTransaction string `json:"per_transaction"`
+	Daily          string `json:"daily"`
+	Yearly         string `json:"yearly"`
+	Lifetime       string `json:"lifetime"`
+	BalanceCap     string `json:"balance_cap"`
+}
+
+// loadConfig applies a config file (if path is set) to the defaults.
+func loadConfig(path string) (wallet.Config, map[string]string, error) {
+	cfg := wallet.DefaultConfig()
+	if path == "" {
+		return cfg, nil, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return cfg, nil, err
+	}
+	var fc fileConfig
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&fc); err != nil {
+		return cfg, nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	if fc.TimeZone != "" {
+		if cfg.Zone, err = time.LoadLocation(fc.TimeZone); err != nil {
+			return cfg, nil, fmt.Errorf("config time_zone: %w", err)
+		}
+	}
+	if fc.SessionTTL != "" {
+		if cfg.SessionTTL, err = time.ParseDuration(fc.SessionTTL); err != nil || cfg.SessionTTL <= 0 {
+			return cfg, nil, fmt.Errorf("config session_ttl %q is not a positive duration", fc.SessionTTL)
+		}
+	}
+	for name, t := range fc.Tiers {
+		var tier int
+		if _, err := fmt.Sscanf(name, "%d", &tier); err != nil {
+			return cfg, nil, fmt.Errorf("config kyc_tiers: bad tier %q", name)
+		}
+		lim := cfg.Tiers[tier]
+		for _, f := range []struct {
+			s   string
+			dst *int64
+		}{{t.PerTransaction, &lim.PerTransaction}, {t.Daily, &lim.Daily}, {t.Yearly, &lim.Yearly}, {t.Lifetime, &lim.Lifetime}, {t.BalanceCap, &lim.BalanceCap}} {
+			switch f.s {
+			case "":
+			case "unlimited":
+				*f.dst = wallet.Unlimited
+			default:
+				n, err := money.Parse(f.s, money.CNY)
+				if err != nil {
+					return cfg, nil, fmt.Errorf("config kyc_tiers %s: %q is not a CNY amount", name, f.s)
+				}
+				*f.dst = n
+			}
+		}
+		cfg.Tiers[tier] = lim
+	}
+	for cur, r := range fc.Rates {
+		c, err := money.ParseCurrency(cur)
+		if err != nil {
+			return cfg, nil, fmt.Errorf("config rates: %q: %w", cur, err)
+		}
+		cfg.Rates[c] = r
+	}
+	return cfg, fc.Keys, cfg.Validate()
+}
+
+// secrets are the server's keys: the card vault's master key, the PIN
+// pepper and the key of SMS-code hashes.
+type secrets struct {
+	master, pinPepper, codeSecret []byte
+}
+
+// loadSecrets takes each key from the config file, else the environment
+// (EWALLET_MASTER_KEY, EWALLET_PIN_PEPPER, EWALLET_CODE_SECRET), else a
+// key file in dir created with mode 0600 on first start. Servers sharing a
+// PostgreSQL database must share these keys.
+func loadSecrets(dir string, fromConfig map[string]string, getenv func(string) string) (secrets, error) {
+	var s secrets
+	for _, k := range []struct {
+		name, env, file string
+		dst             *[]byte
+	}{
+		{"master", "EWALLET_MASTER_KEY", "master.key", &s.master},
+		{"pin_pepper", "EWALLET_PIN_PEPPER", "pin-pepper.key", &s.pinPepper},
+		{"code_secret", "EWALLET_CODE_SECRET", "code-secret.key", &s.codeSecret},
+	} {
+		v := fromConfig[k.name]
+		if v == "" {
+			v = getenv(k.env)
+		}
+		var err error
+		if v != "" {
+			*k.dst, err = vault.ParseMasterKey(v)
+		} else {
+			*k.dst, err = vault.LoadOrCreateKeyFile(filepath.Join(dir, k.file))
+		}
+		if err != nil {
+			return s, fmt.Errorf("key %s: %w", k.name, err)
+		}
+	}
+	return s, nil
+}
