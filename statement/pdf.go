@@ -3,7 +3,6 @@ package statement
 import (
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/johnfercher/maroto/v2"
 	"github.com/johnfercher/maroto/v2/pkg/components/row"
@@ -77,7 +76,7 @@ func WritePDF(w io.Writer, s Statement) error {
 		WithDefaultFont(&props.Font{Family: family, Size: bodySize}).
 		WithPageNumber(props.PageNumber{
 			Pattern: "Page {current} of {total}", Place: props.RightBottom,
-			Family: fontfamily.Helvetica, Size: 7,
+			Family: family, Size: 7,
 		}).
 		WithTitle("Account statement", false).
 		WithCreator("ewallet", false).
@@ -179,11 +178,12 @@ func (p *pdf) tableHeader(cur string) core.Row {
 	for _, col := range columns {
 		title := col.title
 		if col.align == align.Right {
-			title += " (" + asciiOnly(cur) + ")"
+			title += " (" + cur + ")"
 		}
-		pr := label(7)
-		pr.Align, pr.Bottom, pr.Right = col.align, pad, pad
-		r.Add(text.NewCol(col.size, title, pr))
+		// The embedded font, not Helvetica: maroto rebuilds its cp1252 table
+		// for every Helvetica string, a cost paid on every page here.
+		r.Add(text.NewCol(col.size, title, props.Text{Family: family, Size: bodySize,
+			Top: pad, Bottom: pad, Left: pad, Right: pad, Align: col.align}))
 	}
 	return r.WithStyle(&props.Cell{BackgroundColor: headerFill})
 }
@@ -202,14 +202,4 @@ func (p *pdf) cell(s string, size float64, cols int) (string, props.Text) {
 // font, so it needs no embedding.
 func label(size float64) props.Text {
 	return props.Text{Family: fontfamily.Helvetica, Style: fontstyle.Bold, Size: size, Top: pad, Left: pad}
-}
-
-// asciiOnly keeps text that is drawn in Helvetica to printable ASCII.
-func asciiOnly(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r > 0x7e {
-			return '?'
-		}
-		return r
-	}, s)
 }

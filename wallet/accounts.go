@@ -113,3 +113,13 @@ func (s *Service) totalCNY(ctx context.Context, u User) (int64, error) {
 	}
 	return sum, nil
 }
+
+// knownWalletAccount returns the ID of the user's account in c if it
+// exists, from the cache when it can (IDs never change).
+func (s *Service) knownWalletAccount(ctx context.Context, walletID string, c money.Currency) (ledger.AccountID, bool, error) {
+	if id, ok := s.accounts.get(walletAccount(walletID, c)); ok {
+		return id, true, nil
+	}
+	a, ok, err := s.existingWalletAccount(ctx, walletID, c)
+	return a.ID, ok, err
+}

@@ -92,3 +92,18 @@ func (s *Service) updateUser(ctx context.Context, u User) error {
 	defer s.sessions.dropUser(u.ID)
 	return s.Store.UpdateUser(ctx, u)
 }
+
+// userBy finds a user by an immutable handle (phone or wallet ID): the
+// handle's user ID is cached for good, the user itself for cacheTTL.
+func (s *Service) userBy(ctx context.Context, handle string, load func() (User, error)) (User, error) {
+	if id, ok := s.handles.Load(handle); ok {
+		return s.User(ctx, id.(string))
+	}
+	u, err := load()
+	if err != nil {
+		return User{}, err
+	}
+	s.handles.Store(handle, u.ID)
+	s.sessions.putUser(u, s.now())
+	return u, nil
+}

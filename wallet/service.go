@@ -48,6 +48,7 @@ type Service struct {
 	usage    usageBook
 	inflight inflight
 	sessions sessionCache
+	handles  sync.Map // "phone:…" / "wallet:…" → user ID; both never change
 }
 
 // New builds a Service.

@@ -47,9 +47,9 @@ func (s *Service) recipient(ctx context.Context, req TransferRequest) (User, err
 	var err error
 	switch {
 	case req.ToPhone != "":
-		u, err = s.Store.UserByPhone(ctx, req.ToPhone)
+		u, err = s.userBy(ctx, "phone:"+req.ToPhone, func() (User, error) { return s.Store.UserByPhone(ctx, req.ToPhone) })
 	case req.ToWallet != "":
-		u, err = s.Store.UserByWallet(ctx, req.ToWallet)
+		u, err = s.userBy(ctx, "wallet:"+req.ToWallet, func() (User, error) { return s.Store.UserByWallet(ctx, req.ToWallet) })
 	default:
 		return User{}, Errorf(CodeInvalidRequest, "to needs a phone or a wallet_id")
 	}
@@ -95,7 +95,7 @@ func (s *Service) Transfer(ctx context.Context, u User, req TransferRequest, ide
 }
 
 func (s *Service) sendP2P(ctx context.Context, from, to User, req TransferRequest, idem Idem) (ledger.Transfer, bool, error) {
-	src, ok, err := s.existingWalletAccount(ctx, from.WalletID, req.Currency)
+	src, ok, err := s.knownWalletAccount(ctx, from.WalletID, req.Currency)
 	if err != nil {
 		return ledger.Transfer{}, false, err
 	}
@@ -106,7 +106,7 @@ func (s *Service) sendP2P(ctx context.Context, from, to User, req TransferReques
 	if err != nil {
 		return ledger.Transfer{}, false, err
 	}
-	t := ledger.Move(keyTransferID(from.ID, idem.Key), kindP2P, src.ID, dst, req.Amount)
+	t := ledger.Move(keyTransferID(from.ID, idem.Key), kindP2P, src, dst, req.Amount)
 	// Metadata holds only what the request decides, so the same request
 	// always builds the same transfer and a retry replays it.
 	t.Metadata = map[string]string{

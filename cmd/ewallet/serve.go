@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"runtime/pprof"
 	"sync"
 	"time"
 
@@ -46,6 +48,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("--log-level: %w", err)
 	}
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+	if path := e.getenv("EWALLET_CPUPROFILE"); path != "" {
+		stop, err := startCPUProfile(path)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	cfg, keys, err := loadConfig(*configPath)
 	if err != nil {
 		return err
@@ -154,4 +163,18 @@ func pruneAnswers(ctx context.Context, svc *wallet.Service, log *slog.Logger) {
 			}
 		}
 	}
+}
+
+// startCPUProfile writes a CPU profile of the server to path until stop is
+// called (EWALLET_CPUPROFILE, for finding where a benchmark's time goes).
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
