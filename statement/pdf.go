@@ -130,9 +130,8 @@ func (p *pdf) section(sec Section) error {
 	if err := p.m.RegisterHeader(); err != nil {
 		return fmt.Errorf("clear table header: %w", err)
 	}
-	cur := p.g.clean(sec.Currency)
-	p.m.AddRows(row.New(6))
-	p.m.AddRows(text.NewRow(8, cur, props.Text{Family: family, Size: 13, Top: 1}))
+	heading, pr := p.cell(sec.Currency, 13, grid)
+	p.m.AddRows(row.New(4), row.New().Add(text.NewCol(grid, heading, pr)))
 	summary := [][2]string{
 		{"Opening balance", sec.Opening}, {"Closing balance", sec.Closing},
 		{"Total in", sec.TotalIn}, {"Total out", sec.TotalOut},
@@ -147,7 +146,7 @@ func (p *pdf) section(sec Section) error {
 
 	// RegisterHeader adds the header row now and again at the top of every
 	// page the table spills onto (maroto v2.3.3; the tests check it).
-	if err := p.m.RegisterHeader(p.tableHeader(cur)); err != nil {
+	if err := p.m.RegisterHeader(p.tableHeader(sec.Currency)); err != nil {
 		return fmt.Errorf("table header: %w", err)
 	}
 	if len(sec.Lines) == 0 {
@@ -178,12 +177,15 @@ func (p *pdf) tableHeader(cur string) core.Row {
 	for _, col := range columns {
 		title := col.title
 		if col.align == align.Right {
-			title += " (" + cur + ")"
+			// A currency is a short code; the cut keeps a bad one from
+			// making the header taller than a page.
+			title += " (" + string([]rune(cur)[:min(len([]rune(cur)), 8)]) + ")"
 		}
 		// The embedded font, not Helvetica: maroto rebuilds its cp1252 table
 		// for every Helvetica string, a cost paid on every page here.
-		r.Add(text.NewCol(col.size, title, props.Text{Family: family, Size: bodySize,
-			Top: pad, Bottom: pad, Left: pad, Right: pad, Align: col.align}))
+		v, pr := p.cell(title, bodySize, col.size)
+		pr.Align = col.align
+		r.Add(text.NewCol(col.size, v, pr))
 	}
 	return r.WithStyle(&props.Cell{BackgroundColor: headerFill})
 }

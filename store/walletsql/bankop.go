@@ -41,9 +41,10 @@ func (s *Store) CreateBankOp(ctx context.Context, op wallet.BankOp) (wallet.Bank
 	if n == 1 {
 		return op, true, nil
 	}
-	// From the writer: on SQLite it has just seen the row; a read
-	// connection would too, but only by way of WAL visibility rules.
-	old, err := scanBankOp(s.w.queryRow(ctx, selectBankOpByKey, op.UserID, op.IdemKey))
+	// The row the insert met is committed (SQLite has one writer;
+	// PostgreSQL's ON CONFLICT waits for the inserting transaction), so a
+	// read connection sees it.
+	old, err := scanBankOp(s.r.queryRow(ctx, selectBankOpByKey, op.UserID, op.IdemKey))
 	return old, false, fail("read existing bank operation", "bank operation", err)
 }
 

@@ -3,12 +3,13 @@
 // written once with ? placeholders in the subset all three speak (ON
 // CONFLICT, RETURNING, row values), and a Dialect covers what differs.
 //
-// Every write is a single statement, so none needs a transaction: counters
-// go up in one UPDATE or upsert, and "insert unless present, else return
-// what is there" is an INSERT … ON CONFLICT followed, when it inserted
-// nothing, by a read of a row that is never deleted. On SQLite that matters
+// Every write is one statement, so none needs a transaction: counters go
+// up in one UPDATE or upsert; PutAnswer's upsert returns the row that won;
+// CreateBankOp's insert, when it meets the key, is followed by a read of a
+// row that is never deleted. Only DeleteAnswersBefore runs several
+// statements, deliberately, each deleting one batch. On SQLite this matters
 // beyond atomicity: the writer connection is the ledger's, and a wallet
-// write holds it for one statement at most.
+// write holds it for one short statement at most.
 //
 // Times are kept as BIGINT Unix nanoseconds (UTC; 0 is the zero time.Time),
 // so they come back exactly as stored on every backend.
