@@ -1,6 +1,7 @@
 package statement
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 
@@ -65,7 +66,10 @@ func WritePDF(w io.Writer, s Statement) error {
 	if err != nil {
 		return err
 	}
-	fonts, err := repository.New().AddUTF8FontFromBytes(family, fontstyle.Normal, wqyMicroHei).Load()
+	// A copy per document: gofpdf v1.4.3 appends to slices of the font
+	// bytes while subsetting (generateChecksum), which would write into the
+	// shared embedded font and race with concurrent exports.
+	fonts, err := repository.New().AddUTF8FontFromBytes(family, fontstyle.Normal, bytes.Clone(wqyMicroHei)).Load()
 	if err != nil {
 		return fmt.Errorf("load font: %w", err)
 	}
