@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/ewallet/ewallet/wallet"
 )
@@ -136,5 +135,3 @@ func (c *call) principal() string {
 	}
 	return "public"
 }
-
-func trimSlash(s string) string { return strings.TrimSuffix(s, "/") }

@@ -21,15 +21,9 @@ type CardMoneyRequest struct {
 // declines gives a failed top-up (no money moves), not an error. The bool
 // is true when the key had already made this top-up.
 func (s *Service) Topup(ctx context.Context, u User, req CardMoneyRequest, idem Idem, c Client) (BankOp, bool, error) {
-	card, err := s.Store.Card(ctx, u.ID, req.CardID)
-	if ErrorCode(err) == CodeNotFound {
-		return BankOp{}, false, Errorf(CodeCardNotFound, "no such card")
-	}
-	if err != nil {
-		return BankOp{}, false, err
-	}
 	id := opID("top_", u.ID, idem.Key)
-	if op, ok, err := s.priorOp(ctx, id, req); err != nil || ok {
+	card, op, ok, err := s.cardAndPrior(ctx, u, id, req)
+	if err != nil || ok {
 		return op, ok, err
 	}
 	// Money coming in is allowed into a frozen wallet, but a pending
@@ -44,23 +38,58 @@ func (s *Service) Topup(ctx context.Context, u User, req CardMoneyRequest, idem 
 	if err := s.checkBalanceCap(ctx, u, req.Amount, req.Currency); err != nil {
 		return BankOp{}, false, err
 	}
-	now := s.now().UTC().Truncate(time.Microsecond)
-	op := BankOp{ID: id, Kind: OpTopup, UserID: u.ID, CardID: card.ID, Amount: req.Amount, Currency: string(req.Currency),
-		Status: OpCreated, IdemKey: idem.Key, RequestID: c.RequestID, CreatedAt: now, UpdatedAt: now}
-	if existing, created, err := s.Store.CreateBankOp(ctx, op); err != nil || !created {
-		return existing, !created, err
-	}
-	number, err := s.cardNumber(card)
-	if err != nil {
-		return BankOp{}, false, err
-	}
-	res, err := s.Bank.Charge(ctx, BankRequest{ID: op.ID, CardNumber: number, Amount: op.Amount, Currency: op.Currency})
-	if err != nil {
-		s.log.WarnContext(ctx, "bank charge outcome unknown", "op", op.ID, "err", err)
-		res = BankResult{Status: BankPending}
+	op, res, replayed, err := s.startBankOp(ctx, u, card, id, OpTopup, req, idem, c)
+	if err != nil || replayed {
+		return op, replayed, err
 	}
 	op, err = s.settleTopup(ctx, op, res)
 	return op, false, err
+}
+
+// cardAndPrior finds the card a request names and the operation its key
+// already created (ok), in the contract's order: an unknown card first.
+func (s *Service) cardAndPrior(ctx context.Context, u User, id string, req CardMoneyRequest) (Card, BankOp, bool, error) {
+	card, err := s.Store.Card(ctx, u.ID, req.CardID)
+	if ErrorCode(err) == CodeNotFound {
+		return Card{}, BankOp{}, false, Errorf(CodeCardNotFound, "no such card")
+	}
+	if err != nil {
+		return Card{}, BankOp{}, false, err
+	}
+	op, ok, err := s.priorOp(ctx, id, req)
+	return card, op, ok, err
+}
+
+// startBankOp stores a new operation and sends it to the bank. When the
+// key's operation is already stored it returns that one as a replay. A
+// bank that does not answer leaves the outcome pending.
+func (s *Service) startBankOp(ctx context.Context, u User, card Card, id string, kind OpKind, req CardMoneyRequest, idem Idem, c Client) (BankOp, BankResult, bool, error) {
+	now := s.now().UTC().Truncate(time.Microsecond)
+	op := BankOp{ID: id, Kind: kind, UserID: u.ID, CardID: card.ID, Amount: req.Amount, Currency: string(req.Currency),
+		Status: OpCreated, IdemKey: idem.Key, RequestID: c.RequestID, CreatedAt: now, UpdatedAt: now}
+	if existing, created, err := s.Store.CreateBankOp(ctx, op); err != nil || !created {
+		return existing, BankResult{}, !created, err
+	}
+	res, err := s.sendToBank(ctx, op, card)
+	if err != nil {
+		s.log.WarnContext(ctx, "bank outcome unknown", "op", op.ID, "kind", kind, "err", err)
+		return op, BankResult{Status: BankPending}, false, nil
+	}
+	return op, res, false, nil
+}
+
+// sendToBank charges (top-up) or pays (withdrawal) the card under the
+// operation's ID, which the bank treats as its idempotency key.
+func (s *Service) sendToBank(ctx context.Context, op BankOp, card Card) (BankResult, error) {
+	number, err := s.cardNumber(card)
+	if err != nil {
+		return BankResult{}, err
+	}
+	req := BankRequest{ID: op.ID, CardNumber: number, Amount: op.Amount, Currency: op.Currency}
+	if op.Kind == OpTopup {
+		return s.Bank.Charge(ctx, req)
+	}
+	return s.Bank.Payout(ctx, req)
 }
 
 // priorOp returns the operation a key already created, if any. One made
@@ -158,15 +187,9 @@ func (s *Service) checkBalanceCap(ctx context.Context, u User, amount int64, c m
 // Withdraw holds the amount at once and asks the bank to pay it to the
 // card; the hold is posted or voided when the bank answers.
 func (s *Service) Withdraw(ctx context.Context, u User, req CardMoneyRequest, idem Idem, c Client) (BankOp, bool, error) {
-	card, err := s.Store.Card(ctx, u.ID, req.CardID)
-	if ErrorCode(err) == CodeNotFound {
-		return BankOp{}, false, Errorf(CodeCardNotFound, "no such card")
-	}
-	if err != nil {
-		return BankOp{}, false, err
-	}
 	id := opID("wdr_", u.ID, idem.Key)
-	if op, ok, err := s.priorOp(ctx, id, req); err != nil || ok {
+	card, op, ok, err := s.cardAndPrior(ctx, u, id, req)
+	if err != nil || ok {
 		return op, ok, err
 	}
 	// A hold the key already placed (a crash before the operation was
@@ -180,20 +203,9 @@ func (s *Service) Withdraw(ctx context.Context, u User, req CardMoneyRequest, id
 			return BankOp{}, false, err
 		}
 	}
-	now := s.now().UTC().Truncate(time.Microsecond)
-	op := BankOp{ID: id, Kind: OpWithdrawal, UserID: u.ID, CardID: card.ID, Amount: req.Amount, Currency: string(req.Currency),
-		Status: OpCreated, IdemKey: idem.Key, RequestID: c.RequestID, CreatedAt: now, UpdatedAt: now}
-	if existing, created, err := s.Store.CreateBankOp(ctx, op); err != nil || !created {
-		return existing, !created, err
-	}
-	number, err := s.cardNumber(card)
-	if err != nil {
-		return BankOp{}, false, err
-	}
-	res, err := s.Bank.Payout(ctx, BankRequest{ID: op.ID, CardNumber: number, Amount: op.Amount, Currency: op.Currency})
-	if err != nil {
-		s.log.WarnContext(ctx, "bank payout outcome unknown", "op", op.ID, "err", err)
-		res = BankResult{Status: BankPending}
+	op, res, replayed, err := s.startBankOp(ctx, u, card, id, OpWithdrawal, req, idem, c)
+	if err != nil || replayed {
+		return op, replayed, err
 	}
 	op, err = s.settleWithdrawal(ctx, op, res)
 	return op, false, err
@@ -302,17 +314,7 @@ func (s *Service) recoverOp(ctx context.Context, op BankOp) error {
 		if err != nil {
 			return err
 		}
-		number, err := s.cardNumber(card)
-		if err != nil {
-			return err
-		}
-		req := BankRequest{ID: op.ID, CardNumber: number, Amount: op.Amount, Currency: op.Currency}
-		if op.Kind == OpTopup {
-			res, err = s.Bank.Charge(ctx, req)
-		} else {
-			res, err = s.Bank.Payout(ctx, req)
-		}
-		if err != nil {
+		if res, err = s.sendToBank(ctx, op, card); err != nil {
 			return err
 		}
 	}

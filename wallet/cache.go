@@ -11,67 +11,57 @@ import (
 // processes share a PostgreSQL database.
 const cacheTTL = 2 * time.Second
 
+// ttlCache keeps values for cacheTTL; maxCached bounds it (it is emptied
+// when full, which only costs re-reads).
+type ttlCache[K comparable, V any] struct {
+	mu sync.Mutex
+	m  map[K]ttlEntry[V]
+}
+
+type ttlEntry[V any] struct {
+	v  V
+	at time.Time
+}
+
+const maxCached = 1 << 17
+
+func (c *ttlCache[K, V]) get(k K, now time.Time) (V, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[k]
+	return e.v, ok && now.Sub(e.at) < cacheTTL
+}
+
+func (c *ttlCache[K, V]) put(k K, v V, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) > maxCached {
+		c.m = map[K]ttlEntry[V]{}
+	}
+	c.m[k] = ttlEntry[V]{v, now}
+}
+
+func (c *ttlCache[K, V]) drop(k K) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, k)
+}
+
 // sessionCache keeps recently used sessions and users so that an
 // authenticated request costs no query.
 type sessionCache struct {
-	mu       sync.Mutex
-	sessions map[[32]byte]cachedSession
-	users    map[string]cachedUser
-}
-
-type cachedSession struct {
-	s  Session
-	at time.Time
-}
-
-type cachedUser struct {
-	u  User
-	at time.Time
+	sessions ttlCache[[32]byte, Session]
+	users    ttlCache[string, User]
 }
 
 func (c *sessionCache) session(h [32]byte, now time.Time) (Session, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.sessions[h]
-	return e.s, ok && now.Sub(e.at) < cacheTTL
+	return c.sessions.get(h, now)
 }
-
-func (c *sessionCache) putSession(s Session, now time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.sessions == nil || len(c.sessions) > 1<<17 {
-		c.sessions = map[[32]byte]cachedSession{}
-	}
-	c.sessions[s.TokenHash] = cachedSession{s, now}
-}
-
-func (c *sessionCache) dropSession(h [32]byte) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.sessions, h)
-}
-
-func (c *sessionCache) user(id string, now time.Time) (User, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.users[id]
-	return e.u, ok && now.Sub(e.at) < cacheTTL
-}
-
-func (c *sessionCache) putUser(u User, now time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.users == nil || len(c.users) > 1<<17 {
-		c.users = map[string]cachedUser{}
-	}
-	c.users[u.ID] = cachedUser{u, now}
-}
-
-func (c *sessionCache) dropUser(id string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.users, id)
-}
+func (c *sessionCache) putSession(s Session, now time.Time)        { c.sessions.put(s.TokenHash, s, now) }
+func (c *sessionCache) dropSession(h [32]byte)                     { c.sessions.drop(h) }
+func (c *sessionCache) user(id string, now time.Time) (User, bool) { return c.users.get(id, now) }
+func (c *sessionCache) putUser(u User, now time.Time)              { c.users.put(u.ID, u, now) }
+func (c *sessionCache) dropUser(id string)                         { c.users.drop(id) }
 
 // User returns a user by ID, from the cache when fresh.
 func (s *Service) User(ctx context.Context, id string) (User, error) {

@@ -76,7 +76,11 @@ func (s *Service) sendCode(ctx context.Context, phone, purpose string) error {
 	if purpose == purposeUnfreeze {
 		what = "unfreeze"
 	}
-	return s.SMS.Send(ctx, phone, fmt.Sprintf("Your ewallet %s code is %s. It expires in %d minutes.", what, code, int(s.cfg.CodeTTL.Minutes())))
+	if err := s.SMS.Send(ctx, phone, fmt.Sprintf("Your ewallet %s code is %s. It expires in %d minutes.", what, code, int(s.cfg.CodeTTL.Minutes()))); err != nil {
+		s.log.ErrorContext(ctx, "send SMS", "purpose", purpose, "err", err)
+		return Errorf(CodeUnavailable, "the SMS could not be sent; try again later")
+	}
+	return nil
 }
 
 // checkCode checks a code for (phone, purpose); the fifth wrong try kills it.
@@ -241,10 +245,11 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Session, User
 
 // Logout ends a session.
 func (s *Service) Logout(ctx context.Context, sess Session, c Client) error {
-	s.sessions.dropSession(sess.TokenHash)
 	if err := s.Store.DeleteSession(ctx, sess.TokenHash); err != nil {
 		return err
 	}
+	// Dropped after the delete, so a request racing the logout cannot
+	// put the session back in the cache.
 	s.sessions.dropSession(sess.TokenHash)
 	s.audit(ctx, sess.UserID, "logout", "", c)
 	return nil
