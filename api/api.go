@@ -7,14 +7,17 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
+	"encoding/base32"
 	"encoding/hex"
 	"log/slog"
 	"net"
 	"net/http"
+	"path"
 	"strings"
 	"time"
 
 	"github.com/ewallet/ewallet/ledger"
+	"github.com/ewallet/ewallet/merchant"
 	"github.com/ewallet/ewallet/notify"
 	"github.com/ewallet/ewallet/wallet"
 )
@@ -39,12 +42,19 @@ type Deps struct {
 	Outbox     Outbox // nil unless Dev
 	Log        *slog.Logger
 	Metrics    *Metrics // nil: no /metrics
+	// IPLimit bounds the unauthenticated routes per client IP.
+	IPLimit RateLimit
+	// Merchants serves the merchant routes (nil: they answer 404).
+	Merchants *merchant.Service
+	// QR renders a payment's EMVCo payload.
+	QR func(merchant.Merchant, merchant.Payment) string
 }
 
 // API serves the routes of routes.go.
 type API struct {
 	Deps
-	mux *http.ServeMux
+	mux     *http.ServeMux
+	ipLimit *ipLimiter
 }
 
 // New returns the HTTP handler of the whole API.
@@ -52,10 +62,24 @@ func New(d Deps) http.Handler {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	a := &API{Deps: d, mux: http.NewServeMux()}
+	a := &API{Deps: d, mux: http.NewServeMux(), ipLimit: newIPLimiter(d.IPLimit)}
 	a.mount()
-	return a.withRequest(a.mux)
+	return a.withRequest(http.HandlerFunc(a.route))
 }
+
+// route hands a request to the mux, answering a path that is not in
+// clean form (//x, /./x, /x/) with the JSON 404 itself: the mux would
+// answer it with a redirect.
+func (a *API) route(w http.ResponseWriter, r *http.Request) {
+	if p := r.URL.Path; p == "" || p[0] != '/' || path.Clean(p) != p {
+		setRoute(r, "unknown")
+		a.fail(&call{w: w, r: r}, errNoRoute)
+		return
+	}
+	a.mux.ServeHTTP(w, r)
+}
+
+var errNoRoute = wallet.Errorf(wallet.CodeNotFound, "no such route")
 
 type ctxKey int
 
@@ -71,10 +95,11 @@ func requestID(r *http.Request) string {
 
 // call is one authenticated request.
 type call struct {
-	w       http.ResponseWriter
-	r       *http.Request
-	user    wallet.User    // for user routes
-	session wallet.Session // for user routes
+	w        http.ResponseWriter
+	r        *http.Request
+	user     wallet.User       // for user routes
+	session  wallet.Session    // for user routes
+	merchant merchant.Merchant // for merchant routes
 }
 
 func (c *call) ctx() context.Context { return c.r.Context() }
@@ -178,3 +203,10 @@ type panicError struct{}
 func (panicError) Error() string { return "panic in handler" }
 
 var errPanic error = panicError{}
+
+// newID is 24 random lower-case base32 characters.
+func newID() string {
+	var b [15]byte
+	rand.Read(b[:])
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
+}

@@ -86,10 +86,14 @@ func (a *API) balances(c *call) {
 		a.fail(c, err)
 		return
 	}
+	writeJSON(c.w, http.StatusOK, toBalances(bs))
+}
+
+func toBalances(bs []wallet.Balance) balanceList {
 	out := balanceList{Data: []balanceBody{}}
 	for _, b := range bs {
 		out.Data = append(out.Data, balanceBody{Currency: string(b.Currency), Available: money.Format(b.Available, b.Currency),
 			Pending: money.Format(b.Pending, b.Currency), Total: money.Format(b.Total, b.Currency)})
 	}
-	writeJSON(c.w, http.StatusOK, out)
+	return out
 }

@@ -29,6 +29,9 @@ func decode(r *http.Request, v any, emptyOK bool) error {
 		}
 		return errBadJSON
 	}
+	if !checkKeys(body, v) {
+		return errBadJSON
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

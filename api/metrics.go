@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ewallet/ewallet/ledger"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -18,6 +20,7 @@ type Metrics struct {
 	requests *prometheus.HistogramVec
 	batch    prometheus.Histogram
 	commit   prometheus.Histogram
+	moved    *prometheus.CounterVec
 }
 
 // NewMetrics registers the metrics on a fresh registry (with Go and
@@ -38,8 +41,11 @@ func NewMetrics() *Metrics {
 			Name: "ewallet_ledger_commit_seconds", Help: "Time of one ledger group commit, sync included.",
 			Buckets: []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .25, 1},
 		}),
+		moved: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ewallet_ledger_transfers_total", Help: "Transfers committed to the ledger, by kind (p2p, topup, withdrawal, …).",
+		}, []string{"kind"}),
 	}
-	reg.MustRegister(m.requests, m.batch, m.commit, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(m.requests, m.batch, m.commit, m.moved, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.handler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	return m
 }
@@ -58,4 +64,10 @@ func (m *Metrics) observe(route string, status int, took time.Duration) {
 func (m *Metrics) ObserveCommit(size int, took time.Duration) {
 	m.batch.Observe(float64(size))
 	m.commit.Observe(took.Seconds())
+}
+
+// ObserveTransfer counts one committed transfer by its kind
+// (ledger.Options.OnTransfer).
+func (m *Metrics) ObserveTransfer(t ledger.Transfer) {
+	m.moved.WithLabelValues(t.Kind).Inc()
 }

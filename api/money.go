@@ -83,6 +83,10 @@ func (a *API) cardMoney(c *call, op func(wallet.Idem, wallet.CardMoneyRequest) (
 		a.fail(c, err)
 		return
 	}
+	if err := a.Wallet.CheckCard(c.ctx(), c.user, req.CardID); err != nil {
+		a.fail(c, err) // 404 comes before the key's 409 (contract order)
+		return
+	}
 	pin := req.PIN
 	req.PIN = a.Wallet.PINs.Redact(c.user.ID, pin)
 	a.idempotent(c, key, fingerprint(c, req), func(idem wallet.Idem) (answer, error) {
@@ -130,10 +134,16 @@ func (a *API) transfer(c *call) {
 		a.fail(c, wallet.Errorf(wallet.CodeInvalidRequest, "note must be at most 500 bytes"))
 		return
 	}
+	// 404 and self_transfer come before the key's 409 (contract order).
+	to, err := a.Wallet.Recipient(c.ctx(), c.user, req.To.Phone, req.To.WalletID)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
 	pin := req.PIN
 	req.PIN = a.Wallet.PINs.Redact(c.user.ID, pin)
 	a.idempotent(c, key, fingerprint(c, req), func(idem wallet.Idem) (answer, error) {
-		t, replayed, err := a.Wallet.Transfer(c.ctx(), c.user, wallet.TransferRequest{ToPhone: req.To.Phone, ToWallet: req.To.WalletID,
+		t, replayed, err := a.Wallet.Transfer(c.ctx(), c.user, wallet.TransferRequest{To: to,
 			Amount: n, Currency: cur, Note: req.Note, PIN: pin}, idem, c.client())
 		return answer{status: http.StatusCreated, body: toTransfer(t), replayed: replayed}, err
 	})

@@ -61,7 +61,7 @@ func operation(rt route) map[string]any {
 	for _, q := range rt.query {
 		params = append(params, map[string]any{"name": q, "in": "query", "schema": map[string]any{"type": "string"}})
 	}
-	if strings.Contains(rt.summary, "Idempotency-Key") || rt.method == "POST" && rt.auth == userOnly {
+	if strings.Contains(rt.summary, "Idempotency-Key") || rt.method == "POST" && (rt.auth == userOnly || rt.auth == merchantOnly) {
 		params = append(params, map[string]any{"name": "Idempotency-Key", "in": "header", "required": strings.Contains(rt.summary, "required"),
 			"schema": map[string]any{"type": "string", "minLength": 1, "maxLength": 255}})
 	}
@@ -81,8 +81,7 @@ func operation(rt route) map[string]any {
 		"default": map[string]any{"description": "An error", "content": map[string]any{
 			"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}}},
 	}
-	switch rt.auth {
-	case userOnly, adminOnly:
+	if rt.secured() {
 		op["security"] = []any{map[string]any{"bearer": []any{}}}
 	}
 	return op

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/ewallet/ewallet/wallet"
 )
@@ -13,8 +14,13 @@ const (
 	public authKind = iota
 	userOnly
 	adminOnly
-	devOnly // public, but only under --dev; 404 otherwise
+	devOnly        // public, but only under --dev; 404 otherwise
+	merchantOnly   // a merchant's secret key
+	userOrMerchant // a user's session or a merchant's secret key
 )
+
+// secured reports whether the route needs a bearer token.
+func (rt route) secured() bool { return rt.auth != public && rt.auth != devOnly }
 
 // route is one endpoint: the mux pattern, who may call it, and what it
 // takes and gives, from which /v1/openapi.json is generated, so the
@@ -65,14 +71,24 @@ func init() {
 		{"GET", "/v1/me/transactions", userOnly, "Transaction history, newest first", 200, nil, txnList{}, []string{"type", "currency", "from", "to", "q", "limit", "starting_after"}, (*API).transactions},
 		{"GET", "/v1/me/transactions/export", userOnly, "Statement as CSV or PDF", 200, nil, nil, []string{"format", "from", "to"}, (*API).export},
 
+		{"POST", "/v1/merchants", userOnly, "Create a merchant; its secret key and webhook secret are shown once", 201, merchantReq{}, merchantBody{}, nil, (*API).createMerchant},
+		{"POST", "/v1/payments", merchantOnly, "Create a payment with its EMVCo QR payload", 201, paymentReq{}, paymentBody{}, nil, (*API).createPayment},
+		{"POST", "/v1/payments/{id}/pay", userOnly, "Pay a payment (Idempotency-Key required)", 200, payReq{}, paymentBody{}, nil, (*API).pay},
+		{"POST", "/v1/payments/{id}/capture", merchantOnly, "Capture an authorized payment, all or part (Idempotency-Key required)", 200, captureReq{}, paymentBody{}, nil, (*API).capture},
+		{"POST", "/v1/payments/{id}/cancel", merchantOnly, "Cancel a payment not captured", 200, nil, paymentBody{}, nil, (*API).cancel},
+		{"GET", "/v1/payments/{id}", userOrMerchant, "A payment, to its merchant or its payer", 200, nil, paymentBody{}, nil, (*API).getPayment},
+		{"POST", "/v1/refunds", merchantOnly, "Refund a payment, all or part (Idempotency-Key required)", 201, refundReq{}, refundBody{}, nil, (*API).refund},
+		{"GET", "/v1/merchant/balances", merchantOnly, "The merchant's balances per currency", 200, nil, balanceList{}, nil, (*API).merchantBalances},
+
 		{"GET", "/v1/admin/ledger/verify", adminOnly, "Check every ledger invariant", 200, nil, verifyBody{}, nil, (*API).verifyLedger},
 		{"POST", "/v1/admin/users/{id}/kyc", adminOnly, "Set a user's KYC tier and limits", 200, kycReq{}, userBody{}, nil, (*API).setKYC},
 		{"GET", "/v1/admin/users", adminOnly, "Search users by phone prefix", 200, nil, userList{}, []string{"phone", "limit", "starting_after"}, (*API).adminUsers},
 	}
 }
 
-// register mounts every route, a JSON 405 for known paths with another
-// method, and a JSON 404 for everything else.
+// mount mounts every route and answers everything else, a known path with
+// another method included, with the JSON 404 (the contract: an unknown
+// route is a 404 not_found).
 func (a *API) mount() {
 	paths := map[string]bool{}
 	for _, rt := range routes {
@@ -84,12 +100,12 @@ func (a *API) mount() {
 		pattern := p
 		a.mux.Handle(p, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			setRoute(r, pattern)
-			a.fail(&call{w: w, r: r}, wallet.Errorf(wallet.CodeNotFound, "no such route"))
+			a.fail(&call{w: w, r: r}, errNoRoute)
 		}))
 	}
 	a.mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		setRoute(r, "unknown")
-		a.fail(&call{w: w, r: r}, wallet.Errorf(wallet.CodeNotFound, "no such route"))
+		a.fail(&call{w: w, r: r}, errNoRoute)
 	}))
 }
 
@@ -108,7 +124,7 @@ func (a *API) guard(rt route) http.Handler {
 		switch rt.auth {
 		case devOnly:
 			if !a.Dev {
-				a.fail(c, wallet.Errorf(wallet.CodeNotFound, "no such route"))
+				a.fail(c, errNoRoute)
 				return
 			}
 		case adminOnly:
@@ -123,13 +139,49 @@ func (a *API) guard(rt route) http.Handler {
 				return
 			}
 			c.user, c.session = u, s
+		case merchantOnly, userOrMerchant:
+			if !a.authMerchantOrUser(c, rt.auth == userOrMerchant) {
+				return
+			}
+		}
+		if !a.limitIP(c, name) {
+			return
 		}
 		rt.handle(a, c)
 	})
 }
 
+// authMerchantOrUser authenticates a secret key (sk_…), or when userOK a
+// user's session, and reports whether the request may go on.
+func (a *API) authMerchantOrUser(c *call, userOK bool) bool {
+	tok, _ := bearer(c.r)
+	if a.Merchants == nil {
+		a.fail(c, errNoRoute)
+		return false
+	}
+	if strings.HasPrefix(tok, "sk_") || !userOK {
+		m, err := a.Merchants.Authenticate(c.ctx(), tok)
+		if err != nil {
+			a.fail(c, err)
+			return false
+		}
+		c.merchant = m
+		return true
+	}
+	s, u, err := a.authUser(c.r)
+	if err != nil {
+		a.fail(c, err)
+		return false
+	}
+	c.user, c.session = u, s
+	return true
+}
+
 // principal names who owns an idempotency key.
 func (c *call) principal() string {
+	if c.merchant.ID != "" {
+		return c.merchant.ID
+	}
 	if c.user.ID != "" {
 		return c.user.ID
 	}

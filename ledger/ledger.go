@@ -21,6 +21,10 @@ type Options struct {
 	// OnCommit, when set, is called after each group commit with the number of
 	// transfers it decided and how long it took (for metrics).
 	OnCommit func(size int, took time.Duration)
+	// OnTransfer, when set, is called after each group commit with every
+	// transfer it committed (not replays), from the writer goroutine: it
+	// must be quick (for metrics).
+	OnTransfer func(t Transfer)
 }
 
 // Ledger is safe for concurrent use.

@@ -59,9 +59,9 @@ func (l *Ledger) writeLoop() {
 			}
 		}
 		start := time.Now()
-		l.commitBatch(batch)
+		n := l.commitBatch(batch)
 		if l.opts.OnCommit != nil {
-			l.opts.OnCommit(len(batch), time.Since(start))
+			l.opts.OnCommit(n, time.Since(start))
 		}
 	}
 }
@@ -70,15 +70,16 @@ func (l *Ledger) writeLoop() {
 // batch's rows (a constraint the in-memory checks did not foresee), each
 // request is retried in a batch of its own so that one bad request cannot
 // fail its neighbours. Any other storage failure fails the whole batch:
-// nothing of it was committed, so every caller may retry.
-func (l *Ledger) commitBatch(reqs []*request) {
+// nothing of it was committed, so every caller may retry. It returns how
+// many requests it answered: the batch grows while it writes.
+func (l *Ledger) commitBatch(reqs []*request) int {
 	reqs, inWrite, err := l.tryBatch(reqs, true)
 	for try := 1; err != nil && retryable(err) && try <= maxRetries; try++ {
 		time.Sleep(time.Duration(try) * time.Millisecond)
 		reqs, inWrite, err = l.tryBatch(reqs, false)
 	}
 	if err == nil {
-		return
+		return len(reqs)
 	}
 	if inWrite && len(reqs) > 1 {
 		for _, r := range reqs {
@@ -86,11 +87,12 @@ func (l *Ledger) commitBatch(reqs []*request) {
 				r.finish(Result{}, e)
 			}
 		}
-		return
+		return len(reqs)
 	}
 	for _, r := range reqs {
 		r.finish(Result{}, err)
 	}
+	return len(reqs)
 }
 
 // maxRounds bounds how many times a batch takes in requests that arrived
@@ -148,6 +150,13 @@ func (l *Ledger) tryBatch(reqs []*request, grow bool) (all []*request, inWrite b
 	l.cache.keep(st.head, st.accounts)
 	for i, r := range all {
 		r.finish(answers[i].res, answers[i].err)
+	}
+	if l.opts.OnTransfer != nil {
+		for _, a := range answers {
+			if a.err == nil && !a.res.Replayed {
+				l.opts.OnTransfer(a.res.Transfer)
+			}
+		}
 	}
 	return all, false, nil
 }

@@ -169,6 +169,13 @@ func (s *Service) moveOp(ctx context.Context, op BankOp, to OpStatus, failure st
 // checkBalanceCap refuses money in that would lift the user's total
 // balance above a cap set for the tier or the user.
 func (s *Service) checkBalanceCap(ctx context.Context, u User, amount int64, c money.Currency) error {
+	a, _, err := s.existingWalletAccount(ctx, u.WalletID, c)
+	if err != nil {
+		return err
+	}
+	if amount > MaxBalance-a.Posted {
+		return Errorf(CodeLimitExceeded, "a wallet holds at most %s %s", money.Format(MaxBalance, c), c)
+	}
 	limit := s.effectiveTier(u).BalanceCap
 	if limit == Unlimited {
 		return nil
@@ -183,6 +190,12 @@ func (s *Service) checkBalanceCap(ctx context.Context, u User, amount int64, c m
 	}
 	return nil
 }
+
+// MaxBalance bounds any wallet's balance in one currency, in minor units,
+// whatever its tier: a top-up the bank has charged must always fit into
+// the ledger's int64 balances (ten trillion yuan leaves room for 900,000
+// such wallets before the bank's settlement account could overflow).
+const MaxBalance int64 = 1_000_000_000_000_000
 
 // Withdraw holds the amount at once and asks the bank to pay it to the
 // card; the hold is posted or voided when the bank answers.

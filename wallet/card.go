@@ -43,6 +43,16 @@ func (s *Service) AddCard(ctx context.Context, u User, number string, expMonth, 
 // Cards lists the user's bound cards.
 func (s *Service) Cards(ctx context.Context, u User) ([]Card, error) { return s.Store.Cards(ctx, u.ID) }
 
+// CheckCard answers card_not_found when u has no such card: the contract
+// gives that answer before it looks at the idempotency key.
+func (s *Service) CheckCard(ctx context.Context, u User, id string) error {
+	_, err := s.Store.Card(ctx, u.ID, id)
+	if ErrorCode(err) == CodeNotFound {
+		return Errorf(CodeCardNotFound, "no such card")
+	}
+	return err
+}
+
 // RemoveCard unbinds a card.
 func (s *Service) RemoveCard(ctx context.Context, u User, id string, c Client) error {
 	if err := s.Store.DeleteCard(ctx, u.ID, id); err != nil {

@@ -39,6 +39,10 @@ const (
 	CodeKeyRequired         Code = "idempotency_key_required"
 	CodeKeyReused           Code = "idempotency_key_reused"
 	CodeInProgress          Code = "request_in_progress"
+	CodePaymentExpired      Code = "payment_expired"
+	CodePaymentNotPayable   Code = "payment_not_payable"
+	CodeExceedsAuthorized   Code = "amount_exceeds_authorized"
+	CodeRefundExceeds       Code = "refund_exceeds_payment"
 	CodeUnavailable         Code = "unavailable"
 	CodeInternal            Code = "internal"
 )

@@ -82,11 +82,18 @@ func (s *Service) refuse(ctx context.Context, u User, idem Idem, opType string, 
 func fromLedger(err error) error {
 	switch ledger.ErrorCode(err) {
 	case "":
-		return nil
+		if err == nil {
+			return nil
+		}
+		// The caller's context ended while the transfer waited: it may
+		// still commit.
+		return Errorf(CodeUnavailable, "the outcome is not known yet; retry with the same Idempotency-Key")
 	case ledger.CodeInsufficientFunds:
 		return Errorf(CodeInsufficientFunds, "the available balance is too low")
 	case ledger.CodeIdempotencyConflict:
 		return errKeyReused()
+	case ledger.CodeOverflow:
+		return Errorf(CodeLimitExceeded, "a balance would exceed what a wallet can hold")
 	case ledger.CodeUnavailable, ledger.CodeClosed:
 		return Errorf(CodeUnavailable, "the ledger is not available; retry with the same Idempotency-Key")
 	}
@@ -97,9 +104,10 @@ func fromLedger(err error) error {
 // already did: the same request again → the first transfer, replayed.
 func (s *Service) moveMoney(ctx context.Context, u User, idem Idem, opType string, t ledger.Transfer) (ledger.Transfer, bool, error) {
 	res, err := s.Ledger.Transfer(ctx, t)
-	switch ledger.ErrorCode(err) {
-	case "":
+	if err == nil {
 		return res.Transfer, res.Replayed, nil
+	}
+	switch ledger.ErrorCode(err) {
 	case ledger.CodeIdempotencyConflict:
 		p, perr := s.priorOf(ctx, u, idem, opType)
 		if perr != nil {

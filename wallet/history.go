@@ -48,10 +48,27 @@ var kindTypes = map[string]string{kindP2P: typeTransfer, kindTopup: typeTopup, k
 // Transactions lists the user's history, newest first. The bool is true
 // when there are more lines after the page.
 func (s *Service) Transactions(ctx context.Context, u User, f TxnFilter) ([]Txn, bool, error) {
-	out := make([]Txn, 0, f.Limit)
+	// A page after a line starts reading at that line's journal sequence
+	// instead of walking down to it from the newest line.
+	if f.StartingAfter != "" {
+		if seq, ok := s.lineSeq(ctx, f.StartingAfter); ok {
+			out, more, found, err := s.transactions(ctx, u, f, seq+1)
+			if found || err != nil {
+				return out, more, err
+			}
+		}
+	}
+	out, more, _, err := s.transactions(ctx, u, f, 0)
+	return out, more, err
+}
+
+// transactions reads a page from below the journal sequence before (0:
+// from the newest line). found is false when StartingAfter was set and
+// never met.
+func (s *Service) transactions(ctx context.Context, u User, f TxnFilter, before int64) (out []Txn, more, found bool, err error) {
+	out = make([]Txn, 0, f.Limit)
 	skipping := f.StartingAfter != ""
-	more := false
-	err := s.eachTxn(ctx, u, f.Currency, f.To, func(t Txn) bool {
+	err = s.eachTxn(ctx, u, f.Currency, f.To, before, func(t Txn) bool {
 		if !f.From.IsZero() && t.CreatedAt.Before(f.From) {
 			return false
 		}
@@ -69,7 +86,27 @@ func (s *Service) Transactions(ctx context.Context, u User, f TxnFilter) ([]Txn,
 		out = append(out, t)
 		return true
 	})
-	return out, more, err
+	return out, more, !skipping, err
+}
+
+// lineSeq finds the journal sequence of the transfer a history line ID
+// shows: a withdrawal's settlement once posted, else the transfer its
+// key made (txn_x, top_x and wdr_x name k:X).
+func (s *Service) lineSeq(ctx context.Context, id string) (int64, bool) {
+	prefix, hash, ok := strings.Cut(id, "_")
+	if !ok || hash == "" {
+		return 0, false
+	}
+	candidates := []string{"k:" + strings.ToUpper(hash)}
+	if prefix == "wdr" {
+		candidates = []string{"settle:" + id, candidates[0]}
+	}
+	for _, c := range candidates {
+		if t, err := s.Ledger.GetTransfer(ctx, c); err == nil {
+			return t.Seq, true
+		}
+	}
+	return 0, false
 }
 
 func (f TxnFilter) matches(t Txn) bool {
@@ -89,9 +126,9 @@ func (f TxnFilter) matches(t Txn) bool {
 }
 
 // eachTxn calls fn for every history line of the user's accounts (one
-// currency, or all), newest first, from before `to` (zero: now), until fn
-// returns false.
-func (s *Service) eachTxn(ctx context.Context, u User, only money.Currency, to time.Time, fn func(Txn) bool) error {
+// currency, or all), newest first, from before `to` (zero: now) and below
+// the journal sequence before (0: no bound), until fn returns false.
+func (s *Service) eachTxn(ctx context.Context, u User, only money.Currency, to time.Time, before int64, fn func(Txn) bool) error {
 	var cursors []*entryCursor
 	for _, c := range money.Currencies() {
 		if only != "" && c != only {
@@ -102,7 +139,7 @@ func (s *Service) eachTxn(ctx context.Context, u User, only money.Currency, to t
 			return err
 		}
 		if ok {
-			cursors = append(cursors, &entryCursor{s: s, account: a.ID, currency: c})
+			cursors = append(cursors, &entryCursor{s: s, account: a.ID, currency: c, before: before})
 		}
 	}
 	for {

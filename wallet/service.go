@@ -93,6 +93,10 @@ func opID(prefix, principal, key string) string {
 	return prefix + lower(keyHash(principal, key))
 }
 
+// OpID is opID for other services: the ID (pay_…, ref_…) a principal's
+// idempotency key names, so a retry lands on the same object.
+func OpID(prefix, principal, key string) string { return opID(prefix, principal, key) }
+
 func lower(s string) string {
 	b := []byte(s)
 	for i, c := range b {
@@ -157,7 +161,17 @@ func errKeyReused() *Error {
 	return Errorf(CodeKeyReused, "this Idempotency-Key was used with a different request")
 }
 
-// PruneAnswers deletes idempotent answers older than the retention.
-func (s *Service) PruneAnswers(ctx context.Context) (int, error) {
-	return s.Store.DeleteAnswersBefore(ctx, s.now().Add(-s.cfg.AnswerTTL))
+// counterRetention outlasts every rate-limit window and lockout (the
+// longest is an hour), so pruning never resets a live counter.
+const counterRetention = 24 * time.Hour
+
+// Prune deletes idempotent answers older than the retention, and expired
+// sessions, codes and rate-limit counters.
+func (s *Service) Prune(ctx context.Context) (int, error) {
+	n, err := s.Store.DeleteAnswersBefore(ctx, s.now().Add(-s.cfg.AnswerTTL))
+	if err != nil {
+		return n, err
+	}
+	m, err := s.Store.DeleteExpired(ctx, s.now(), counterRetention)
+	return n + m, err
 }

@@ -93,6 +93,10 @@ type Store interface {
 	Answer(ctx context.Context, principal, key string) (Answer, error)
 	// DeleteAnswersBefore removes answers created before t (24 h retention).
 	DeleteAnswersBefore(ctx context.Context, t time.Time) (int, error)
+	// DeleteExpired removes sessions and codes expired at now, and counters
+	// whose window started before now-window and that are not locked at
+	// now. It returns how many rows it removed.
+	DeleteExpired(ctx context.Context, now time.Time, window time.Duration) (int, error)
 
 	// Audit appends a security event to the append-only audit log.
 	Audit(ctx context.Context, e AuditEvent) error

@@ -9,10 +9,11 @@ import (
 	"github.com/ewallet/ewallet/money"
 )
 
-// TransferRequest sends money to another wallet, named by phone or ID.
+// TransferRequest sends money to another wallet. To is resolved first with
+// Recipient: the contract answers a missing recipient or a self-transfer
+// before it looks at the idempotency key.
 type TransferRequest struct {
-	ToPhone  string
-	ToWallet string
+	To       User
 	Amount   int64
 	Currency money.Currency
 	Note     string
@@ -41,33 +42,33 @@ const (
 	typeWithdrawal = "withdrawal"
 )
 
-// recipient finds the user a transfer goes to.
-func (s *Service) recipient(ctx context.Context, req TransferRequest) (User, error) {
-	var u User
+// Recipient finds the user a transfer from u goes to, named by phone or
+// wallet ID (exactly one).
+func (s *Service) Recipient(ctx context.Context, u User, phone, walletID string) (User, error) {
+	var to User
 	var err error
 	switch {
-	case req.ToPhone != "":
-		u, err = s.userBy(ctx, "phone:"+req.ToPhone, func() (User, error) { return s.Store.UserByPhone(ctx, req.ToPhone) })
-	case req.ToWallet != "":
-		u, err = s.userBy(ctx, "wallet:"+req.ToWallet, func() (User, error) { return s.Store.UserByWallet(ctx, req.ToWallet) })
+	case phone != "" && walletID == "":
+		to, err = s.userBy(ctx, "phone:"+phone, func() (User, error) { return s.Store.UserByPhone(ctx, phone) })
+	case walletID != "" && phone == "":
+		to, err = s.userBy(ctx, "wallet:"+walletID, func() (User, error) { return s.Store.UserByWallet(ctx, walletID) })
 	default:
-		return User{}, Errorf(CodeInvalidRequest, "to needs a phone or a wallet_id")
+		return User{}, Errorf(CodeInvalidRequest, "to needs exactly one of phone and wallet_id")
 	}
 	if ErrorCode(err) == CodeNotFound {
 		return User{}, Errorf(CodeRecipientNotFound, "no wallet with that phone or ID")
 	}
-	return u, err
+	if err == nil && to.ID == u.ID {
+		return User{}, Errorf(CodeSelfTransfer, "you cannot send money to yourself")
+	}
+	return to, err
 }
 
 // Transfer sends money from u's wallet to another. The bool is true when
 // the key had already sent this same transfer and it is answered again.
 func (s *Service) Transfer(ctx context.Context, u User, req TransferRequest, idem Idem, c Client) (TransferResult, bool, error) {
-	to, err := s.recipient(ctx, req)
-	if err != nil {
-		return TransferResult{}, false, err
-	}
-	if to.ID == u.ID {
-		return TransferResult{}, false, Errorf(CodeSelfTransfer, "you cannot send money to yourself")
+	if req.To.ID == "" || req.To.ID == u.ID {
+		return TransferResult{}, false, Errorf(CodeInvalidRequest, "the recipient must be resolved with Recipient first")
 	}
 	p, err := s.checkSender(ctx, u, req.PIN, idem, typeTransfer, c)
 	if err != nil || p.found {
@@ -82,7 +83,7 @@ func (s *Service) Transfer(ctx context.Context, u User, req TransferRequest, ide
 		p, err := s.refuse(ctx, u, idem, typeTransfer, err)
 		return transferResult(p.t), p.found, err
 	}
-	t, replayed, err := s.sendP2P(ctx, u, to, req, idem)
+	t, replayed, err := s.sendP2P(ctx, u, req, idem)
 	done(err == nil && !replayed, t.Time, err)
 	if err != nil {
 		if ErrorCode(err) == CodeInsufficientFunds {
@@ -94,7 +95,7 @@ func (s *Service) Transfer(ctx context.Context, u User, req TransferRequest, ide
 	return transferResult(t), replayed, nil
 }
 
-func (s *Service) sendP2P(ctx context.Context, from, to User, req TransferRequest, idem Idem) (ledger.Transfer, bool, error) {
+func (s *Service) sendP2P(ctx context.Context, from User, req TransferRequest, idem Idem) (ledger.Transfer, bool, error) {
 	src, ok, err := s.knownWalletAccount(ctx, from.WalletID, req.Currency)
 	if err != nil {
 		return ledger.Transfer{}, false, err
@@ -102,7 +103,7 @@ func (s *Service) sendP2P(ctx context.Context, from, to User, req TransferReques
 	if !ok {
 		return ledger.Transfer{}, false, Errorf(CodeInsufficientFunds, "no %s balance", req.Currency)
 	}
-	dst, err := s.walletAccountID(ctx, to.WalletID, req.Currency)
+	dst, err := s.walletAccountID(ctx, req.To.WalletID, req.Currency)
 	if err != nil {
 		return ledger.Transfer{}, false, err
 	}
@@ -110,7 +111,7 @@ func (s *Service) sendP2P(ctx context.Context, from, to User, req TransferReques
 	// Metadata holds only what the request decides, so the same request
 	// always builds the same transfer and a retry replays it.
 	t.Metadata = map[string]string{
-		"op": opID("txn_", from.ID, idem.Key), "type": typeTransfer, "from": from.ID, "to": to.ID,
+		"op": opID("txn_", from.ID, idem.Key), "type": typeTransfer, "from": from.ID, "to": req.To.ID,
 		"note": req.Note, "currency": string(req.Currency), "fp": hex.EncodeToString(idem.Fingerprint[:]),
 	}
 	return s.moveMoney(ctx, from, idem, typeTransfer, t)

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/ewallet/ewallet/api"
 	"github.com/ewallet/ewallet/money"
 	"github.com/ewallet/ewallet/vault"
 	"github.com/ewallet/ewallet/wallet"
@@ -16,11 +17,19 @@ import (
 // fileConfig is the optional JSON config file of `ewallet serve --config`.
 // Every field is optional; what is left out keeps its default.
 type fileConfig struct {
-	TimeZone   string                 `json:"time_zone"`   // e.g. "Asia/Shanghai"
-	SessionTTL string                 `json:"session_ttl"` // e.g. "24h"
-	Tiers      map[string]tierConfig  `json:"kyc_tiers"`   // "1", "2", "3"
-	Rates      map[string]wallet.Rate `json:"rates"`       // {"USD": {"Num": 71, "Den": 10}}
-	Keys       map[string]string      `json:"keys"`        // master, pin_pepper, code_secret: 64 hex chars
+	TimeZone   string                 `json:"time_zone"`     // e.g. "Asia/Shanghai"
+	SessionTTL string                 `json:"session_ttl"`   // e.g. "24h"
+	Tiers      map[string]tierConfig  `json:"kyc_tiers"`     // "1", "2", "3"
+	Rates      map[string]wallet.Rate `json:"rates"`         // {"USD": {"Num": 71, "Den": 10}}
+	Keys       map[string]string      `json:"keys"`          // master, pin_pepper, code_secret: 64 hex chars
+	IPLimit    *api.RateLimit         `json:"ip_rate_limit"` // {"per_minute": 60, "burst": 60}; per_minute 0: none
+}
+
+// serveConfig is what the config file decides for serve.
+type serveConfig struct {
+	wallet  wallet.Config
+	keys    map[string]string
+	ipLimit *api.RateLimit // nil: the default (relaxed under --dev)
 }
 
 // tierConfig gives a tier's limits as CNY decimal strings or "unlimited".
@@ -33,35 +42,56 @@ type tierConfig struct {
 }
 
 // loadConfig applies a config file (if path is set) to the defaults.
-func loadConfig(path string) (wallet.Config, map[string]string, error) {
+func loadConfig(path string) (serveConfig, error) {
+	cfg, fc, err := readConfig(path)
+	if err == nil && fc.IPLimit != nil && (fc.IPLimit.PerMinute < 0 || fc.IPLimit.Burst < 0) {
+		err = fmt.Errorf("config ip_rate_limit: per_minute and burst must not be negative")
+	}
+	return serveConfig{wallet: cfg, keys: fc.Keys, ipLimit: fc.IPLimit}, err
+}
+
+// ipLimitFor is the per-IP limit: the file's, else the default, relaxed
+// under --dev.
+func (c serveConfig) ipLimitFor(dev bool) api.RateLimit {
+	switch {
+	case c.ipLimit != nil:
+		return *c.ipLimit
+	case dev:
+		return api.DevRateLimit
+	}
+	return api.DefaultRateLimit
+}
+
+// readConfig reads the file's wallet rules over the defaults.
+func readConfig(path string) (wallet.Config, fileConfig, error) {
 	cfg := wallet.DefaultConfig()
+	var fc fileConfig
 	if path == "" {
-		return cfg, nil, nil
+		return cfg, fc, nil
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return cfg, nil, err
+		return cfg, fc, err
 	}
-	var fc fileConfig
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&fc); err != nil {
-		return cfg, nil, fmt.Errorf("config %s: %w", path, err)
+		return cfg, fc, fmt.Errorf("config %s: %w", path, err)
 	}
 	if fc.TimeZone != "" {
 		if cfg.Zone, err = time.LoadLocation(fc.TimeZone); err != nil {
-			return cfg, nil, fmt.Errorf("config time_zone: %w", err)
+			return cfg, fc, fmt.Errorf("config time_zone: %w", err)
 		}
 	}
 	if fc.SessionTTL != "" {
 		if cfg.SessionTTL, err = time.ParseDuration(fc.SessionTTL); err != nil || cfg.SessionTTL <= 0 {
-			return cfg, nil, fmt.Errorf("config session_ttl %q is not a positive duration", fc.SessionTTL)
+			return cfg, fc, fmt.Errorf("config session_ttl %q is not a positive duration", fc.SessionTTL)
 		}
 	}
 	for name, t := range fc.Tiers {
 		var tier int
 		if _, err := fmt.Sscanf(name, "%d", &tier); err != nil {
-			return cfg, nil, fmt.Errorf("config kyc_tiers: bad tier %q", name)
+			return cfg, fc, fmt.Errorf("config kyc_tiers: bad tier %q", name)
 		}
 		lim := cfg.Tiers[tier]
 		for _, f := range []struct {
@@ -75,7 +105,7 @@ func loadConfig(path string) (wallet.Config, map[string]string, error) {
 			default:
 				n, err := money.Parse(f.s, money.CNY)
 				if err != nil {
-					return cfg, nil, fmt.Errorf("config kyc_tiers %s: %q is not a CNY amount", name, f.s)
+					return cfg, fc, fmt.Errorf("config kyc_tiers %s: %q is not a CNY amount", name, f.s)
 				}
 				*f.dst = n
 			}
@@ -85,11 +115,11 @@ func loadConfig(path string) (wallet.Config, map[string]string, error) {
 	for cur, r := range fc.Rates {
 		c, err := money.ParseCurrency(cur)
 		if err != nil {
-			return cfg, nil, fmt.Errorf("config rates: %q: %w", cur, err)
+			return cfg, fc, fmt.Errorf("config rates: %q: %w", cur, err)
 		}
 		cfg.Rates[c] = r
 	}
-	return cfg, fc.Keys, cfg.Validate()
+	return cfg, fc, cfg.Validate()
 }
 
 // secrets are the server's keys: the card vault's master key, the PIN

@@ -1,6 +1,11 @@
 package main
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -116,6 +121,11 @@ func TestAPIMoney(t *testing.T) {
 			}
 			body["amount"] = "1.00"
 			want(t, c.do("POST", "/v1/transfers", alice.token, key, body), 409, "idempotency_key_reused")
+			// A missing recipient and a self-transfer are answered before the key is looked at.
+			body["to"] = map[string]any{"phone": "+8613712345678"}
+			want(t, c.do("POST", "/v1/transfers", alice.token, key, body), 404, "recipient_not_found")
+			body["to"] = map[string]any{"wallet_id": alice.wallet}
+			want(t, c.do("POST", "/v1/transfers", alice.token, key, body), 400, "self_transfer")
 			want(t, c.do("POST", "/v1/topups", alice.token, key, map[string]any{"card_id": alice.card, "amount": "1.00", "currency": "CNY", "pin": alice.pin}), 409, "idempotency_key_reused")
 			c.wantBalance(alice, "CNY", "487.66", "0.00")
 			c.wantBalance(bob, "CNY", "12.34", "0.00")
@@ -277,6 +287,11 @@ func TestAPIMoney(t *testing.T) {
 				time.Sleep(200 * time.Millisecond)
 			}
 			c.wantBalance(fay, "CNY", "30.00", "0.00")
+			// Lines on both sides of the settled withdrawal, to page across it.
+			for _, amount := range []string{"1.00", "2.00"} {
+				want(t, c.do("POST", "/v1/transfers", fay.token, c.key(), map[string]any{"to": map[string]any{"phone": alice.phone}, "amount": amount, "currency": "CNY", "pin": fay.pin}), 201, "")
+			}
+			c.wantPaging(fay, 4)
 			h := c.do("GET", "/v1/me/transactions?type=withdrawal", fay.token, "", nil)
 			want(t, h, 200, "")
 			data := h.body["data"].([]any)
@@ -304,6 +319,7 @@ func TestAPIMoney(t *testing.T) {
 			if len(r.body["data"].([]any)) != 1 || r.body["has_more"] != true {
 				t.Fatalf("%s", r.raw)
 			}
+			c.wantPaging(alice, 4)
 			first := r.body["data"].([]any)[0].(map[string]any)["id"].(string)
 			r2 := c.do("GET", "/v1/me/transactions?limit=200&starting_after="+first, alice.token, "", nil)
 			for _, d := range r2.body["data"].([]any) {
@@ -326,6 +342,24 @@ func TestAPIMoney(t *testing.T) {
 			l := r.body["limits"].(map[string]any)
 			if r.body["kyc_tier"] != 3.0 || l["daily"].(map[string]any)["limit"] != "20000.00" || l["yearly"].(map[string]any)["limit"] != "200000.00" {
 				t.Fatalf("%s", r.raw)
+			}
+		})
+		t.Run("Metrics", func(t *testing.T) {
+			c := c.at(t)
+			r := c.do("GET", "/metrics", "", "", nil)
+			if r.status != 200 {
+				t.Fatalf("%d %s", r.status, r.raw)
+			}
+			for _, series := range []string{
+				`ewallet_ledger_transfers_total{kind="p2p"}`,
+				`ewallet_ledger_transfers_total{kind="topup"}`,
+				`ewallet_ledger_commit_batch_size_count`,
+				`ewallet_http_request_duration_seconds_count{route="POST /v1/transfers",status="201"}`,
+				`ewallet_http_request_duration_seconds_count{route="POST /v1/transfers",status="400"}`,
+			} {
+				if n := metricValue(t, string(r.raw), series); n < 1 {
+					t.Errorf("%s = %v, want at least 1", series, n)
+				}
 			}
 		})
 		t.Run("Verify", func(t *testing.T) {
@@ -363,4 +397,65 @@ func TestAPIConcurrentSameKey(t *testing.T) {
 		c.wantBalance(a, "CNY", "90.00", "0.00")
 		c.wantBalance(b, "CNY", "10.00", "0.00")
 	})
+}
+
+// metricValue reads one series' value from a Prometheus text exposition;
+// a missing series fails the test.
+func metricValue(t *testing.T, text, series string) float64 {
+	t.Helper()
+	for _, line := range strings.Split(text, "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			n, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("%s: %v", line, err)
+			}
+			return n
+		}
+	}
+	t.Fatalf("no series %s in /metrics", series)
+	return 0
+}
+
+func TestAPIIPRateLimit(t *testing.T) {
+	conf := filepath.Join(t.TempDir(), "ewallet.json")
+	if err := os.WriteFile(conf, []byte(`{"ip_rate_limit": {"per_minute": 1, "burst": 3}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, noEnv, "--data", t.TempDir(), "--config", conf)
+	login := map[string]any{"password": "wrong password here"}
+	for i := range 3 {
+		login["phone"] = fmt.Sprintf("+861380013%04d", i) // a new phone each time: no per-phone lockout
+		want(t, c.do("POST", "/v1/sessions", "", "", login), 401, "invalid_credentials")
+	}
+	r := c.do("POST", "/v1/sessions", "", "", login)
+	want(t, r, 429, "too_many_attempts")
+	if ra := r.header.Get("Retry-After"); ra == "" || ra == "0" {
+		t.Errorf("Retry-After %q", ra)
+	}
+	// Registration shares the address's budget; other routes are not limited.
+	want(t, c.do("POST", "/v1/users", "", "", map[string]any{"phone": "+8613800139999", "password": password}), 429, "too_many_attempts")
+	want(t, c.do("GET", "/v1/me", "", "", nil), 401, "unauthenticated")
+	if r := c.do("GET", "/healthz", "", "", nil); r.status != 200 {
+		t.Fatalf("healthz %d", r.status)
+	}
+}
+
+// wantPaging checks that paging through u's history one line at a time
+// gives exactly the full list, which has at least n lines.
+func (c *client) wantPaging(u user, n int) {
+	c.t.Helper()
+	all := c.do("GET", "/v1/me/transactions?limit=200", u.token, "", nil).body["data"].([]any)
+	var paged []any
+	for after := ""; ; {
+		p := c.do("GET", "/v1/me/transactions?limit=1&starting_after="+after, u.token, "", nil)
+		want(c.t, p, 200, "")
+		paged = append(paged, p.body["data"].([]any)...)
+		if p.body["has_more"] != true || len(paged) > len(all) {
+			break
+		}
+		after = paged[len(paged)-1].(map[string]any)["id"].(string)
+	}
+	if len(all) < n || !reflect.DeepEqual(paged, all) {
+		c.t.Fatalf("paged one at a time:\n%v\nall at once:\n%v", paged, all)
+	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/ewallet/ewallet/auth"
 	"github.com/ewallet/ewallet/bank"
 	"github.com/ewallet/ewallet/ledger"
+	"github.com/ewallet/ewallet/merchant"
 	"github.com/ewallet/ewallet/notify"
 	"github.com/ewallet/ewallet/vault"
 	"github.com/ewallet/ewallet/wallet"
@@ -55,7 +56,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		}
 		defer stop()
 	}
-	cfg, keys, err := loadConfig(*configPath)
+	conf, err := loadConfig(*configPath)
 	if err != nil {
 		return err
 	}
@@ -73,25 +74,31 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if *adminToken == "" {
 		log.Warn("no admin token: the /v1/admin endpoints answer 401; set --admin-token or EWALLET_ADMIN_TOKEN")
 	}
-	sec, err := loadSecrets(sf.dataDir(), keys, e.getenv)
+	sec, err := loadSecrets(sf.dataDir(), conf.keys, e.getenv)
 	if err != nil {
 		return err
 	}
 
 	metrics := api.NewMetrics()
-	l := ledger.New(db, ledger.Options{OnCommit: metrics.ObserveCommit})
+	l := ledger.New(db, ledger.Options{OnCommit: metrics.ObserveCommit, OnTransfer: metrics.ObserveTransfer})
 	defer l.Close()
-	svc, outbox, err := newWallet(db, l, sec, cfg, *dev, log)
+	ws := db.WalletStore()
+	ms, ok := ws.(merchant.Store)
+	if !ok {
+		return errors.New("serve: the wallet store keeps no merchants")
+	}
+	svc, vlt, outbox, err := newWallet(ws, l, sec, conf.wallet, *dev, log)
 	if err != nil {
 		return err
 	}
+	merchants := merchant.New(merchant.Deps{Store: ms, Ledger: l, Wallet: svc, Vault: vlt, Log: log}, merchant.DefaultConfig())
 	workCtx, stopWork := context.WithCancel(ctx)
 	var workers sync.WaitGroup
 	workers.Go(func() {
 		l.RunSweeper(workCtx, sweepInterval, func(err error) { log.Error("expire holds", "err", err) })
 	})
 	workers.Go(func() { svc.RunRecovery(workCtx, recoveryInterval) })
-	workers.Go(func() { pruneAnswers(workCtx, svc, log) })
+	workers.Go(func() { prune(workCtx, svc, log) })
 	defer func() { stopWork(); workers.Wait() }()
 
 	ln, err := net.Listen("tcp", *addr)
@@ -100,7 +107,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	srv := &http.Server{
 		Handler: api.New(api.Deps{Wallet: svc, Ledger: l, DB: db, AdminToken: *adminToken, Dev: *dev, Outbox: outbox,
-			Log: log, Metrics: metrics}),
+			Log: log, Metrics: metrics, IPLimit: conf.ipLimitFor(*dev), Merchants: merchants, QR: paymentQR}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
@@ -128,14 +135,14 @@ func runServe(ctx context.Context, e *env, args []string) error {
 
 // newWallet builds the wallet service with the sandbox bank and SMS outbox
 // under --dev.
-func newWallet(db storage, l *ledger.Ledger, sec secrets, cfg wallet.Config, dev bool, log *slog.Logger) (*wallet.Service, api.Outbox, error) {
+func newWallet(store wallet.Store, l *ledger.Ledger, sec secrets, cfg wallet.Config, dev bool, log *slog.Logger) (*wallet.Service, *vault.Vault, api.Outbox, error) {
 	v, err := vault.New(sec.master)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	pins, err := auth.NewPINHasher(sec.pinPepper)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	var sms wallet.SMS = notify.LogSMS{}
 	var bk wallet.Bank = bank.None{}
@@ -144,13 +151,14 @@ func newWallet(db storage, l *ledger.Ledger, sec secrets, cfg wallet.Config, dev
 		sb := &notify.SandboxSMS{}
 		sms, outbox, bk = sb, sb, &bank.Sandbox{}
 	}
-	svc, err := wallet.New(wallet.Deps{Store: db.WalletStore(), Ledger: l, Bank: bk, SMS: sms, Vault: v,
+	svc, err := wallet.New(wallet.Deps{Store: store, Ledger: l, Bank: bk, SMS: sms, Vault: v,
 		Passwords: auth.NewHasher(maxConcurrentHashes), PINs: pins, CodeSecret: sec.codeSecret, Log: log}, cfg)
-	return svc, outbox, err
+	return svc, v, outbox, err
 }
 
-// pruneAnswers deletes idempotent answers past their 24 hours, hourly.
-func pruneAnswers(ctx context.Context, svc *wallet.Service, log *slog.Logger) {
+// prune deletes idempotent answers past their 24 hours and expired
+// sessions, codes and counters, hourly.
+func prune(ctx context.Context, svc *wallet.Service, log *slog.Logger) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
@@ -158,8 +166,8 @@ func pruneAnswers(ctx context.Context, svc *wallet.Service, log *slog.Logger) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if _, err := svc.PruneAnswers(ctx); err != nil && ctx.Err() == nil {
-				log.Error("prune idempotent answers", "err", err)
+			if _, err := svc.Prune(ctx); err != nil && ctx.Err() == nil {
+				log.Error("prune answers, sessions and codes", "err", err)
 			}
 		}
 	}
@@ -178,3 +186,6 @@ func startCPUProfile(path string) (stop func(), err error) {
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
+
+// paymentQR is a payment's EMVCo payload (empty until the codec lands).
+func paymentQR(merchant.Merchant, merchant.Payment) string { return "" }

@@ -30,9 +30,14 @@ import (
 // through the sandbox bank, and transfers with idempotency keys, retried
 // with the same key when the answer is lost.
 
-// httpFund is what each user tops up: 10,000.00 CNY as two top-ups (one
-// top-up may move at most the per-transaction limit).
-var httpFund = []string{"5000.00", "5000.00"}
+// httpFundEach is what each of n users tops up: 10,000.00 CNY, or more
+// when there are fewer users than BENCH.md's 10,000, so that the run holds
+// the same 100,000,000.00 CNY in all. W2's payers never get money back, so
+// with less in all they would run dry within seconds and the run would
+// measure refusals.
+func httpFundEach(n int) int64 {
+	return max(fundAmount, fundAmount*10_000/int64(max(n, 1)))
+}
 
 const benchPIN = "730194"
 
@@ -162,7 +167,7 @@ var codeRE = regexp.MustCompile(`\b(\d{6})\b`)
 // newUser walks a phone through registration, verification, login, PIN,
 // KYC tier 3 without daily or yearly limits (so the run measures the
 // ledger, not the limits), a card and its funding.
-func (s *httpServer) newUser(ctx context.Context, phone string) (benchUser, error) {
+func (s *httpServer) newUser(ctx context.Context, phone string, fund int64) (benchUser, error) {
 	u := benchUser{phone: phone}
 	const pw = "bench password 2026"
 	var user struct{ ID string }
@@ -196,15 +201,13 @@ func (s *httpServer) newUser(ctx context.Context, phone string) (benchUser, erro
 	if err := s.must(ctx, 201, "POST", "/v1/me/cards", u.token, "", map[string]any{"number": "4242424242424242", "exp_month": 12, "exp_year": 2099, "holder": "Bench"}, &card); err != nil {
 		return u, err
 	}
-	for i, amount := range httpFund {
-		var top struct{ Status string }
-		body := map[string]string{"card_id": card.ID, "amount": amount, "currency": "CNY", "pin": benchPIN}
-		if err := s.must(ctx, 201, "POST", "/v1/topups", u.token, "fund-"+strconv.Itoa(i), body, &top); err != nil {
-			return u, err
-		}
-		if top.Status != "succeeded" {
-			return u, fmt.Errorf("funding top-up of %s: %s", phone, top.Status)
-		}
+	var top struct{ Status string }
+	body := map[string]string{"card_id": card.ID, "amount": money.Format(fund, money.CNY), "currency": "CNY", "pin": benchPIN}
+	if err := s.must(ctx, 201, "POST", "/v1/topups", u.token, "fund", body, &top); err != nil {
+		return u, err
+	}
+	if top.Status != "succeeded" {
+		return u, fmt.Errorf("funding top-up of %s: %s", phone, top.Status)
 	}
 	var me struct {
 		WalletID string `json:"wallet_id"`
@@ -235,7 +238,7 @@ func setupHTTP(ctx context.Context, s *httpServer, w Workload, n int) (users []b
 				if i >= count {
 					return
 				}
-				u, err := s.newUser(ctx, fmt.Sprintf("%s%06d", prefix, i))
+				u, err := s.newUser(ctx, fmt.Sprintf("%s%06d", prefix, i), httpFundEach(n))
 				if err != nil {
 					errs <- err
 					return
@@ -323,7 +326,7 @@ func driveHTTP(ctx context.Context, s *httpServer, users []benchUser, merchant b
 
 // checkHTTPBalances is the bank invariant over HTTP: every user's and the
 // merchant's balances add up to exactly what was topped up.
-func checkHTTPBalances(ctx context.Context, s *httpServer, users []benchUser, merchant benchUser) error {
+func checkHTTPBalances(ctx context.Context, s *httpServer, users []benchUser, merchant benchUser, fund int64) error {
 	all := append([]benchUser(nil), users...)
 	if merchant.token != "" {
 		all = append(all, merchant)
@@ -346,7 +349,7 @@ func checkHTTPBalances(ctx context.Context, s *httpServer, users []benchUser, me
 			}
 		}
 	}
-	want := int64(len(all)) * int64(len(httpFund)) * 500_000
+	want := int64(len(all)) * fund
 	if sum != want {
 		return fmt.Errorf("balances sum to %s CNY, top-ups to %s", money.Format(sum, money.CNY), money.Format(want, money.CNY))
 	}
@@ -402,7 +405,7 @@ func runHTTP(ctx context.Context, c Config, fsyncs float64, logf func(string, ..
 	if err := s.must(ctx, 200, "GET", "/v1/admin/ledger/verify", s.admin, "", nil, &v); err != nil {
 		return r, err
 	}
-	if err := checkHTTPBalances(ctx, s, users, merchant); err != nil {
+	if err := checkHTTPBalances(ctx, s, users, merchant, httpFundEach(c.Users)); err != nil {
 		r.Verify, r.Problem = "failed", err.Error()
 		return r, err
 	}

@@ -56,6 +56,17 @@ func Open(ctx context.Context, url string) (*DB, error) {
 			return nil, fmt.Errorf("postgres: pool_max_conns %q is not a positive number", s)
 		}
 	}
+	if _, ok := cfg.RuntimeParams["plan_cache_mode"]; !ok {
+		// pgx prepares every statement; after five runs the server may
+		// switch it to a generic plan made from the statistics of that
+		// moment. On a young database (or with autovacuum off) that plan
+		// says "the table is tiny, scan it", and it stays cached on the
+		// connection while the table grows: the ledger's id = ANY($1)
+		// lookups became sequential scans of all transfers. Custom plans
+		// see the table's current size; planning these statements costs
+		// microseconds.
+		cfg.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
+	}
 	wcfg := cfg.Copy()
 	if _, ok := wcfg.RuntimeParams["idle_in_transaction_session_timeout"]; !ok {
 		// A process that stops while it holds the head lock (paused VM,

@@ -336,9 +336,11 @@ func TestOpenURL(t *testing.T) {
 	if err := db.Ping(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	// The writer's connections end a transaction left idle (see Open).
+	// The writer's connections end a transaction left idle, and plan every
+	// statement for the tables as they are now (see Open).
 	err := db.Exec(context.Background(), `DO $$ BEGIN
 		IF current_setting('idle_in_transaction_session_timeout') <> '30s' THEN RAISE EXCEPTION 'timeout is %', current_setting('idle_in_transaction_session_timeout'); END IF;
+		IF current_setting('plan_cache_mode') <> 'force_custom_plan' THEN RAISE EXCEPTION 'plan_cache_mode is %', current_setting('plan_cache_mode'); END IF;
 	END $$`)
 	if err != nil {
 		t.Fatal(err)

@@ -36,7 +36,7 @@ const walletConns = 16
 func openWalletDB(cfg *pgx.ConnConfig) *sql.DB {
 	db := sql.OpenDB(connector{cfg: cfg})
 	db.SetMaxOpenConns(walletConns)
-	db.SetMaxIdleConns(walletConns / 4)
+	db.SetMaxIdleConns(walletConns) // a closed idle connection costs a new backend process to replace
 	db.SetConnMaxIdleTime(time.Minute)
 	return db
 }

@@ -1,13 +1,62 @@
 package storetest
 
 import (
+	"context"
+	"slices"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/ewallet/ewallet/ledger"
 	"github.com/ewallet/ewallet/money"
 )
 
 func testSubmit(t *testing.T, open opener) {
+	t.Run("CommitHooks", func(t *testing.T) {
+		var mu sync.Mutex
+		var kinds []string
+		committed := 0
+		s := open(t)
+		l := ledger.New(s, ledger.Options{
+			OnCommit: func(size int, _ time.Duration) { mu.Lock(); committed += size; mu.Unlock() },
+			OnTransfer: func(tr ledger.Transfer) {
+				mu.Lock()
+				kinds = append(kinds, tr.Kind+":"+tr.ID)
+				mu.Unlock()
+			},
+		})
+		t.Cleanup(func() { l.Close() })
+		f := &fixture{tb: t, ctx: context.Background(), store: s, l: l, clock: &clock{now: epoch}}
+		w, alice, bob := f.world(money.CNY), f.wallet("alice", money.CNY), f.wallet("bob", money.CNY)
+		f.move("fund", w.ID, alice.ID, 100)
+		out := l.Submit(f.ctx, []ledger.Transfer{
+			ledger.Move("fund", "test", w.ID, alice.ID, 100), // a replay
+			ledger.Move("a", "p2p", alice.ID, bob.ID, 60),
+			ledger.Move("b", "p2p", alice.ID, bob.ID, 60), // 40 left: refused
+		})
+		if !out[0].Result.Replayed || out[1].Err != nil || ledger.ErrorCode(out[2].Err) != ledger.CodeInsufficientFunds {
+			t.Fatalf("outcomes %+v", out)
+		}
+		// The hooks run on the writer after it has answered the callers, so
+		// they may lag Submit's return a little.
+		want := []string{"test:fund", "p2p:a"}
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			mu.Lock()
+			done := committed == 4 && slices.Equal(kinds, want)
+			got, gotKinds := committed, slices.Clone(kinds)
+			mu.Unlock()
+			if done {
+				break
+			}
+			if time.Now().After(deadline) {
+				// Only new commits are counted by kind; every decided transfer is in a batch.
+				t.Fatalf("OnCommit counted %d transfers (want 4); OnTransfer saw %v (want %v)", got, gotKinds, want)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	})
+
 	t.Run("FailureFailsAlone", func(t *testing.T) {
 		f := newFixture(t, open)
 		w, alice, bob, carol := f.world(money.CNY), f.wallet("alice", money.CNY), f.wallet("bob", money.CNY), f.wallet("carol", money.CNY)

@@ -27,6 +27,7 @@ func RunWallet(t *testing.T, open func(t *testing.T) wallet.Store) {
 	t.Run("Cards", func(t *testing.T) { testCards(t, open) })
 	t.Run("BankOps", func(t *testing.T) { testBankOps(t, open) })
 	t.Run("Answers", func(t *testing.T) { testAnswers(t, open) })
+	t.Run("Expiry", func(t *testing.T) { testExpiry(t, open) })
 	t.Run("Audit", func(t *testing.T) { testAudit(t, open) })
 	t.Run("Times", func(t *testing.T) { testWalletTimes(t, open) })
 }

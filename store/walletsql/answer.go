@@ -43,12 +43,19 @@ func (s *Store) Answer(ctx context.Context, principal, key string) (wallet.Answe
 
 // DeleteAnswersBefore implements wallet.Store.
 func (s *Store) DeleteAnswersBefore(ctx context.Context, t time.Time) (int, error) {
+	return s.deleteInBatches(ctx, "answers", deleteAnswers, nanos(t))
+}
+
+// deleteInBatches runs a DELETE whose last parameter is a batch size until
+// it removes less than a batch.
+func (s *Store) deleteInBatches(ctx context.Context, what, query string, args ...any) (int, error) {
 	total := 0
+	args = append(args, deleteBatch)
 	for {
-		n, err := s.w.execN(ctx, deleteAnswers, nanos(t), deleteBatch)
+		n, err := s.w.execN(ctx, query, args...)
 		total += int(n)
 		if err != nil {
-			return total, fail("delete answers", "answer", err)
+			return total, fail("delete "+what, what, err)
 		}
 		if n < int64(deleteBatch) {
 			return total, nil

@@ -1,0 +1,277 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/ewallet/ewallet/merchant"
+	"github.com/ewallet/ewallet/money"
+	"github.com/ewallet/ewallet/wallet"
+)
+
+type merchantReq struct {
+	Name     string `json:"name"`
+	Category string `json:"category"`
+}
+
+type merchantBody struct {
+	ID            string    `json:"id"`
+	Name          string    `json:"name"`
+	Category      string    `json:"category"`
+	SecretKey     string    `json:"secret_key,omitempty"`
+	WebhookSecret string    `json:"webhook_secret,omitempty"`
+	CreatedAt     time.Time `json:"created_at"`
+}
+
+type paymentReq struct {
+	Amount           Amount `json:"amount"`
+	Currency         string `json:"currency"`
+	Reference        string `json:"reference"`
+	Description      string `json:"description,omitempty"`
+	Capture          string `json:"capture"`
+	ExpiresInSeconds *int64 `json:"expires_in_seconds,omitempty"`
+}
+
+type payReq struct {
+	PIN string `json:"pin"`
+}
+
+type captureReq struct {
+	Amount Amount `json:"amount"`
+}
+
+type refundReq struct {
+	PaymentID string `json:"payment_id"`
+	Amount    Amount `json:"amount"`
+}
+
+type paymentBody struct {
+	ID             string    `json:"id"`
+	Status         string    `json:"status"`
+	Amount         string    `json:"amount"`
+	Currency       string    `json:"currency"`
+	Reference      string    `json:"reference"`
+	Description    string    `json:"description,omitempty"`
+	Capture        string    `json:"capture"`
+	QRPayload      string    `json:"qr_payload,omitempty"`
+	AmountCaptured string    `json:"amount_captured,omitempty"`
+	Fee            string    `json:"fee,omitempty"`
+	Net            string    `json:"net,omitempty"`
+	AmountRefunded string    `json:"amount_refunded,omitempty"`
+	ExpiresAt      time.Time `json:"expires_at"`
+	CreatedAt      time.Time `json:"created_at"`
+}
+
+type refundBody struct {
+	ID        string    `json:"id"`
+	Status    string    `json:"status"`
+	PaymentID string    `json:"payment_id"`
+	Amount    string    `json:"amount"`
+	Currency  string    `json:"currency"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func (a *API) createMerchant(c *call) {
+	var req merchantReq
+	if err := decode(c.r, &req, false); err != nil {
+		a.fail(c, err)
+		return
+	}
+	m, sk, whsec, err := a.Merchants.Create(c.ctx(), c.user, req.Name, req.Category)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	writeJSON(c.w, http.StatusCreated, merchantBody{ID: m.ID, Name: m.Name, Category: m.MCC, SecretKey: sk, WebhookSecret: whsec, CreatedAt: m.CreatedAt})
+}
+
+func (a *API) createPayment(c *call) {
+	var req paymentReq
+	if err := decode(c.r, &req, false); err != nil {
+		a.fail(c, err)
+		return
+	}
+	n, cur, err := parseMoney(req.Amount, req.Currency)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	pr := merchant.PaymentRequest{Amount: n, Currency: cur, Reference: req.Reference, Description: req.Description}
+	switch req.Capture {
+	case "automatic", "":
+	case "manual":
+		pr.Manual = true
+	default:
+		a.fail(c, wallet.Errorf(wallet.CodeInvalidRequest, `capture must be "automatic" or "manual"`))
+		return
+	}
+	if s := req.ExpiresInSeconds; s != nil {
+		if *s < 1 || *s > 30*24*3600 {
+			a.fail(c, wallet.Errorf(wallet.CodeInvalidRequest, "expires_in_seconds must be 1 to 2592000"))
+			return
+		}
+		pr.ExpiresIn = time.Duration(*s) * time.Second
+	}
+	key, err := idempotencyKey(c.r)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	id := "pay_" + newID()
+	if key != "" {
+		id = wallet.OpID("pay_", c.merchant.ID, key)
+	}
+	a.idempotent(c, key, fingerprint(c, req), func(wallet.Idem) (answer, error) {
+		p, err := a.Merchants.CreatePayment(c.ctx(), c.merchant, id, pr)
+		return answer{status: http.StatusCreated, body: a.toPayment(c.merchant, p), keep: key != ""}, err
+	})
+}
+
+func (a *API) pay(c *call) {
+	var req payReq
+	if err := decode(c.r, &req, false); err != nil {
+		a.fail(c, err)
+		return
+	}
+	key, err := requireKey(c)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	pin := req.PIN
+	req.PIN = a.Wallet.PINs.Redact(c.user.ID, pin)
+	a.idempotent(c, key, fingerprint(c, req), func(idem wallet.Idem) (answer, error) {
+		p, err := a.Merchants.Pay(c.ctx(), c.user, c.r.PathValue("id"), pin, idem, c.client())
+		return answer{status: http.StatusOK, body: a.toPaymentByID(c, p), keep: true}, err
+	})
+}
+
+func (a *API) capture(c *call) {
+	var req captureReq
+	if err := decode(c.r, &req, true); err != nil {
+		a.fail(c, err)
+		return
+	}
+	var n int64
+	if req.Amount.set {
+		p, err := a.Merchants.Get(c.ctx(), c.merchant, c.r.PathValue("id"))
+		if err != nil {
+			a.fail(c, err)
+			return
+		}
+		if n, _, err = parseMoney(req.Amount, string(p.Currency)); err != nil {
+			a.fail(c, err)
+			return
+		}
+	}
+	key, err := requireKey(c)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	a.idempotent(c, key, fingerprint(c, req), func(wallet.Idem) (answer, error) {
+		p, err := a.Merchants.Capture(c.ctx(), c.merchant, c.r.PathValue("id"), n)
+		return answer{status: http.StatusOK, body: a.toPayment(c.merchant, p), keep: true}, err
+	})
+}
+
+func (a *API) cancel(c *call) {
+	if err := decode(c.r, &struct{}{}, true); err != nil {
+		a.fail(c, err)
+		return
+	}
+	p, err := a.Merchants.Cancel(c.ctx(), c.merchant, c.r.PathValue("id"))
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	writeJSON(c.w, http.StatusOK, a.toPayment(c.merchant, p))
+}
+
+func (a *API) getPayment(c *call) {
+	id := c.r.PathValue("id")
+	var p merchant.Payment
+	var err error
+	if c.merchant.ID != "" {
+		p, err = a.Merchants.Get(c.ctx(), c.merchant, id)
+	} else {
+		p, err = a.Merchants.GetForPayer(c.ctx(), c.user, id)
+	}
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	writeJSON(c.w, http.StatusOK, a.toPaymentByID(c, p))
+}
+
+func (a *API) refund(c *call) {
+	var req refundReq
+	if err := decode(c.r, &req, false); err != nil {
+		a.fail(c, err)
+		return
+	}
+	if !req.Amount.set || req.Amount.num {
+		a.fail(c, wallet.Errorf(wallet.CodeInvalidAmount, "amount must be a positive decimal string, like \"12.34\""))
+		return
+	}
+	p, err := a.Merchants.Get(c.ctx(), c.merchant, req.PaymentID)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	n, _, err := parseMoney(req.Amount, string(p.Currency))
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	key, err := requireKey(c)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	id := wallet.OpID("ref_", c.merchant.ID, key)
+	a.idempotent(c, key, fingerprint(c, req), func(wallet.Idem) (answer, error) {
+		r, err := a.Merchants.Refund(c.ctx(), c.merchant, id, p.ID, n)
+		return answer{status: http.StatusCreated, body: refundBody{ID: r.ID, Status: r.Status, PaymentID: r.PaymentID,
+			Amount: money.Format(r.Amount, r.Currency), Currency: string(r.Currency), CreatedAt: r.CreatedAt}, keep: true}, err
+	})
+}
+
+func (a *API) merchantBalances(c *call) {
+	bs, err := a.Merchants.Balances(c.ctx(), c.merchant)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	writeJSON(c.w, http.StatusOK, toBalances(bs))
+}
+
+// toPaymentByID renders a payment for whoever asked: the merchant sees
+// its QR payload, the payer the same fields.
+func (a *API) toPaymentByID(c *call, p merchant.Payment) paymentBody {
+	m := c.merchant
+	if m.ID == "" {
+		m, _ = a.Merchants.Store.Merchant(c.ctx(), p.MerchantID)
+	}
+	return a.toPayment(m, p)
+}
+
+func (a *API) toPayment(m merchant.Merchant, p merchant.Payment) paymentBody {
+	if p.ID == "" {
+		return paymentBody{}
+	}
+	f := func(n int64) string { return money.Format(n, p.Currency) }
+	b := paymentBody{ID: p.ID, Status: string(p.Status), Amount: f(p.Amount), Currency: string(p.Currency), Reference: p.Reference,
+		Description: p.Description, Capture: "automatic", ExpiresAt: p.ExpiresAt, CreatedAt: p.CreatedAt}
+	if p.Manual {
+		b.Capture = "manual"
+	}
+	if a.QR != nil {
+		b.QRPayload = a.QR(m, p)
+	}
+	if p.Status == merchant.Succeeded {
+		b.AmountCaptured, b.Fee, b.Net = f(p.Captured), f(p.Fee), f(p.Captured-p.Fee)
+		b.AmountRefunded = f(p.Refunded)
+	}
+	return b
+}

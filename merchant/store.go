@@ -1,0 +1,83 @@
+package merchant
+
+import (
+	"context"
+	"time"
+
+	"github.com/ewallet/ewallet/money"
+)
+
+// Status is where a payment is in its life.
+type Status string
+
+const (
+	RequiresPayment Status = "requires_payment"
+	Authorized      Status = "authorized"
+	Succeeded       Status = "succeeded"
+	Canceled        Status = "canceled"
+	Expired         Status = "expired"
+)
+
+// Payment is what a merchant asks a payer for.
+type Payment struct {
+	ID          string // pay_…
+	MerchantID  string
+	Amount      int64
+	Currency    money.Currency
+	Reference   string
+	Description string
+	Manual      bool // capture: manual (a hold first)
+	Status      Status
+	PayerID     string // the user who paid ("" before)
+	Captured    int64  // what was taken (amount_captured)
+	Fee         int64  // the merchant's fee on Captured
+	Refunded    int64  // refunded so far
+	RefundedFee int64  // fee returned to the merchant so far
+	ExpiresAt   time.Time
+	CaptureBy   time.Time // authorized: the hold is released after
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Refund returns money of a payment to its payer.
+type Refund struct {
+	ID        string // ref_…
+	PaymentID string
+	Amount    int64
+	Fee       int64 // fee returned to the merchant with it
+	Currency  money.Currency
+	Status    string // pending (money not moved yet), succeeded, failed
+	CreatedAt time.Time
+}
+
+// Store keeps merchants and payments. Errors are *wallet.Error with
+// wallet.CodeNotFound for a missing row; anything else is internal.
+type Store interface {
+	// CreateMerchant inserts a merchant with its first key.
+	CreateMerchant(ctx context.Context, m Merchant, k Key) error
+	Merchant(ctx context.Context, id string) (Merchant, error)
+	// Key finds a secret key by its hash.
+	Key(ctx context.Context, hash [32]byte) (Key, error)
+	// RotateKey adds k and makes the merchant's other live keys end at
+	// oldUntil (unless they end sooner).
+	RotateKey(ctx context.Context, k Key, oldUntil time.Time) error
+
+	CreatePayment(ctx context.Context, p Payment) error
+	Payment(ctx context.Context, id string) (Payment, error)
+	// UpdatePayment writes p's status, payer, capture and fee if the
+	// stored payment still has status from; false when it moved on first.
+	// The refunded totals are CreateRefund's and FinishRefund's.
+	UpdatePayment(ctx context.Context, p Payment, from Status) (bool, error)
+
+	// CreateRefund inserts a pending refund and, in the same transaction,
+	// adds its amount and fee to the payment's refunded totals, provided
+	// they still are refundedFrom and the new total stays within captured
+	// (else CodeRefundExceeds; CodeInProgress when refundedFrom moved on,
+	// another process refunding at once). An existing refund ID returns
+	// the stored refund and false.
+	CreateRefund(ctx context.Context, r Refund, refundedFrom, captured int64) (Refund, bool, error)
+	// FinishRefund marks a pending refund succeeded, or failed, which also
+	// takes it back out of the payment's refunded totals.
+	FinishRefund(ctx context.Context, id string, succeeded bool) error
+	Refund(ctx context.Context, id string) (Refund, error)
+}
