@@ -20,6 +20,7 @@ import (
 	"github.com/ewallet/ewallet/merchant"
 	"github.com/ewallet/ewallet/notify"
 	"github.com/ewallet/ewallet/wallet"
+	"github.com/ewallet/ewallet/webhook"
 )
 
 // Pinger is the database check behind /readyz.
@@ -46,8 +47,8 @@ type Deps struct {
 	IPLimit RateLimit
 	// Merchants serves the merchant routes (nil: they answer 404).
 	Merchants *merchant.Service
-	// QR renders a payment's EMVCo payload.
-	QR func(merchant.Merchant, merchant.Payment) string
+	// Webhooks serves the webhook routes (with Merchants).
+	Webhooks *webhook.Service
 }
 
 // API serves the routes of routes.go.

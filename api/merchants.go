@@ -4,8 +4,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/ewallet/ewallet/emvqr"
 	"github.com/ewallet/ewallet/merchant"
-	"github.com/ewallet/ewallet/money"
 	"github.com/ewallet/ewallet/wallet"
 )
 
@@ -20,6 +20,7 @@ type merchantBody struct {
 	Category      string    `json:"category"`
 	SecretKey     string    `json:"secret_key,omitempty"`
 	WebhookSecret string    `json:"webhook_secret,omitempty"`
+	PayoutCard    string    `json:"payout_card,omitempty"`
 	CreatedAt     time.Time `json:"created_at"`
 }
 
@@ -43,32 +44,6 @@ type captureReq struct {
 type refundReq struct {
 	PaymentID string `json:"payment_id"`
 	Amount    Amount `json:"amount"`
-}
-
-type paymentBody struct {
-	ID             string    `json:"id"`
-	Status         string    `json:"status"`
-	Amount         string    `json:"amount"`
-	Currency       string    `json:"currency"`
-	Reference      string    `json:"reference"`
-	Description    string    `json:"description,omitempty"`
-	Capture        string    `json:"capture"`
-	QRPayload      string    `json:"qr_payload,omitempty"`
-	AmountCaptured string    `json:"amount_captured,omitempty"`
-	Fee            string    `json:"fee,omitempty"`
-	Net            string    `json:"net,omitempty"`
-	AmountRefunded string    `json:"amount_refunded,omitempty"`
-	ExpiresAt      time.Time `json:"expires_at"`
-	CreatedAt      time.Time `json:"created_at"`
-}
-
-type refundBody struct {
-	ID        string    `json:"id"`
-	Status    string    `json:"status"`
-	PaymentID string    `json:"payment_id"`
-	Amount    string    `json:"amount"`
-	Currency  string    `json:"currency"`
-	CreatedAt time.Time `json:"created_at"`
 }
 
 func (a *API) createMerchant(c *call) {
@@ -123,7 +98,7 @@ func (a *API) createPayment(c *call) {
 	}
 	a.idempotent(c, key, fingerprint(c, req), func(wallet.Idem) (answer, error) {
 		p, err := a.Merchants.CreatePayment(c.ctx(), c.merchant, id, pr)
-		return answer{status: http.StatusCreated, body: a.toPayment(c.merchant, p), keep: key != ""}, err
+		return answer{status: http.StatusCreated, body: a.Merchants.View(c.merchant, p), keep: key != ""}, err
 	})
 }
 
@@ -171,7 +146,7 @@ func (a *API) capture(c *call) {
 	}
 	a.idempotent(c, key, fingerprint(c, req), func(wallet.Idem) (answer, error) {
 		p, err := a.Merchants.Capture(c.ctx(), c.merchant, c.r.PathValue("id"), n)
-		return answer{status: http.StatusOK, body: a.toPayment(c.merchant, p), keep: true}, err
+		return answer{status: http.StatusOK, body: a.Merchants.View(c.merchant, p), keep: true}, err
 	})
 }
 
@@ -185,18 +160,11 @@ func (a *API) cancel(c *call) {
 		a.fail(c, err)
 		return
 	}
-	writeJSON(c.w, http.StatusOK, a.toPayment(c.merchant, p))
+	writeJSON(c.w, http.StatusOK, a.Merchants.View(c.merchant, p))
 }
 
 func (a *API) getPayment(c *call) {
-	id := c.r.PathValue("id")
-	var p merchant.Payment
-	var err error
-	if c.merchant.ID != "" {
-		p, err = a.Merchants.Get(c.ctx(), c.merchant, id)
-	} else {
-		p, err = a.Merchants.GetForPayer(c.ctx(), c.user, id)
-	}
+	p, err := a.paymentFor(c, c.r.PathValue("id"))
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -232,8 +200,7 @@ func (a *API) refund(c *call) {
 	id := wallet.OpID("ref_", c.merchant.ID, key)
 	a.idempotent(c, key, fingerprint(c, req), func(wallet.Idem) (answer, error) {
 		r, err := a.Merchants.Refund(c.ctx(), c.merchant, id, p.ID, n)
-		return answer{status: http.StatusCreated, body: refundBody{ID: r.ID, Status: r.Status, PaymentID: r.PaymentID,
-			Amount: money.Format(r.Amount, r.Currency), Currency: string(r.Currency), CreatedAt: r.CreatedAt}, keep: true}, err
+		return answer{status: http.StatusCreated, body: merchant.ViewRefund(r), keep: true}, err
 	})
 }
 
@@ -246,32 +213,44 @@ func (a *API) merchantBalances(c *call) {
 	writeJSON(c.w, http.StatusOK, toBalances(bs))
 }
 
-// toPaymentByID renders a payment for whoever asked: the merchant sees
-// its QR payload, the payer the same fields.
-func (a *API) toPaymentByID(c *call, p merchant.Payment) paymentBody {
+// toPaymentByID renders a payment for whoever asked, its merchant or its
+// payer.
+func (a *API) toPaymentByID(c *call, p merchant.Payment) merchant.PaymentView {
 	m := c.merchant
-	if m.ID == "" {
+	if m.ID == "" && p.ID != "" {
 		m, _ = a.Merchants.Store.Merchant(c.ctx(), p.MerchantID)
 	}
-	return a.toPayment(m, p)
+	return a.Merchants.View(m, p)
 }
 
-func (a *API) toPayment(m merchant.Merchant, p merchant.Payment) paymentBody {
-	if p.ID == "" {
-		return paymentBody{}
+// paymentQR serves a payment's QR as a PNG a phone can scan from a screen.
+func (a *API) paymentQR(c *call) {
+	p, err := a.paymentFor(c, c.r.PathValue("id"))
+	if err != nil {
+		a.fail(c, err)
+		return
 	}
-	f := func(n int64) string { return money.Format(n, p.Currency) }
-	b := paymentBody{ID: p.ID, Status: string(p.Status), Amount: f(p.Amount), Currency: string(p.Currency), Reference: p.Reference,
-		Description: p.Description, Capture: "automatic", ExpiresAt: p.ExpiresAt, CreatedAt: p.CreatedAt}
-	if p.Manual {
-		b.Capture = "manual"
+	m := c.merchant
+	if m.ID == "" {
+		if m, err = a.Merchants.Store.Merchant(c.ctx(), p.MerchantID); err != nil {
+			a.fail(c, err)
+			return
+		}
 	}
-	if a.QR != nil {
-		b.QRPayload = a.QR(m, p)
+	png, err := emvqr.PNG(a.Merchants.QRPayload(m, p), 512)
+	if err != nil {
+		a.fail(c, err)
+		return
 	}
-	if p.Status == merchant.Succeeded {
-		b.AmountCaptured, b.Fee, b.Net = f(p.Captured), f(p.Fee), f(p.Captured-p.Fee)
-		b.AmountRefunded = f(p.Refunded)
+	c.w.Header().Set("Content-Type", "image/png")
+	c.w.Header().Set("Cache-Control", "private, max-age=60")
+	c.w.Write(png)
+}
+
+// paymentFor reads a payment for its merchant or its payer.
+func (a *API) paymentFor(c *call, id string) (merchant.Payment, error) {
+	if c.merchant.ID != "" {
+		return a.Merchants.Get(c.ctx(), c.merchant, id)
 	}
-	return b
+	return a.Merchants.GetForPayer(c.ctx(), c.user, id)
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"reflect"
 	"regexp"
@@ -94,12 +95,15 @@ func operationID(rt route) string {
 
 var timeType = reflect.TypeOf(time.Time{})
 var amountType = reflect.TypeOf(Amount{})
+var rawJSONType = reflect.TypeOf(json.RawMessage{})
 
 // schemaOf derives a JSON Schema from a Go type and its json tags.
 func schemaOf(t reflect.Type) map[string]any {
 	switch {
 	case t == timeType:
 		return map[string]any{"type": "string", "format": "date-time"}
+	case t == rawJSONType:
+		return map[string]any{"type": "object", "description": "the object the event is about"}
 	case t == amountType:
 		return map[string]any{"type": "string", "pattern": `^[0-9]+(\.[0-9]+)?$`, "description": "decimal amount in major units"}
 	}

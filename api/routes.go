@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/ewallet/ewallet/merchant"
 	"github.com/ewallet/ewallet/wallet"
 )
 
@@ -72,12 +73,27 @@ func init() {
 		{"GET", "/v1/me/transactions/export", userOnly, "Statement as CSV or PDF", 200, nil, nil, []string{"format", "from", "to"}, (*API).export},
 
 		{"POST", "/v1/merchants", userOnly, "Create a merchant; its secret key and webhook secret are shown once", 201, merchantReq{}, merchantBody{}, nil, (*API).createMerchant},
-		{"POST", "/v1/payments", merchantOnly, "Create a payment with its EMVCo QR payload", 201, paymentReq{}, paymentBody{}, nil, (*API).createPayment},
-		{"POST", "/v1/payments/{id}/pay", userOnly, "Pay a payment (Idempotency-Key required)", 200, payReq{}, paymentBody{}, nil, (*API).pay},
-		{"POST", "/v1/payments/{id}/capture", merchantOnly, "Capture an authorized payment, all or part (Idempotency-Key required)", 200, captureReq{}, paymentBody{}, nil, (*API).capture},
-		{"POST", "/v1/payments/{id}/cancel", merchantOnly, "Cancel a payment not captured", 200, nil, paymentBody{}, nil, (*API).cancel},
-		{"GET", "/v1/payments/{id}", userOrMerchant, "A payment, to its merchant or its payer", 200, nil, paymentBody{}, nil, (*API).getPayment},
-		{"POST", "/v1/refunds", merchantOnly, "Refund a payment, all or part (Idempotency-Key required)", 201, refundReq{}, refundBody{}, nil, (*API).refund},
+		{"POST", "/v1/payments", merchantOnly, "Create a payment with its EMVCo QR payload", 201, paymentReq{}, merchant.PaymentView{}, nil, (*API).createPayment},
+		{"POST", "/v1/payments/{id}/pay", userOnly, "Pay a payment (Idempotency-Key required)", 200, payReq{}, merchant.PaymentView{}, nil, (*API).pay},
+		{"POST", "/v1/payments/{id}/capture", merchantOnly, "Capture an authorized payment, all or part (Idempotency-Key required)", 200, captureReq{}, merchant.PaymentView{}, nil, (*API).capture},
+		{"POST", "/v1/payments/{id}/cancel", merchantOnly, "Cancel a payment not captured", 200, nil, merchant.PaymentView{}, nil, (*API).cancel},
+		{"GET", "/v1/payments/{id}", userOrMerchant, "A payment, to its merchant or its payer", 200, nil, merchant.PaymentView{}, nil, (*API).getPayment},
+		{"GET", "/v1/payments/{id}/qr.png", userOrMerchant, "The payment's QR code as a PNG image", 200, nil, nil, nil, (*API).paymentQR},
+		{"POST", "/v1/refunds", merchantOnly, "Refund a payment, all or part (Idempotency-Key required)", 201, refundReq{}, merchant.RefundView{}, nil, (*API).refund},
+		{"GET", "/v1/payments", merchantOnly, "The merchant's payments, newest first", 200, nil, paymentList{}, []string{"limit", "starting_after"}, (*API).listPayments},
+		{"POST", "/v1/webhook_endpoints", merchantOnly, "Add a webhook endpoint", 201, endpointReq{}, endpointBody{}, nil, (*API).createEndpoint},
+		{"GET", "/v1/webhook_endpoints", merchantOnly, "The merchant's webhook endpoints", 200, nil, endpointList{}, nil, (*API).listEndpoints},
+		{"DELETE", "/v1/webhook_endpoints/{id}", merchantOnly, "Remove a webhook endpoint (its pending deliveries fail)", 204, nil, nil, nil, (*API).deleteEndpoint},
+		{"GET", "/v1/webhook_endpoints/{id}/attempts", merchantOnly, "An endpoint's delivery log, newest first", 200, nil, attemptList{}, []string{"limit"}, (*API).endpointAttempts},
+		{"GET", "/v1/events", merchantOnly, "The merchant's events, newest first", 200, nil, eventList{}, []string{"limit", "starting_after"}, (*API).listEvents},
+		{"GET", "/v1/events/{id}", merchantOnly, "One event", 200, nil, eventBody{}, nil, (*API).getEvent},
+		{"POST", "/v1/events/{id}/redeliver", merchantOnly, "Send an event again to every endpoint that subscribes to it", 200, nil, redeliverBody{}, nil, (*API).redeliverEvent},
+		{"GET", "/v1/merchant", merchantOnly, "The merchant the secret key belongs to", 200, nil, merchantBody{}, nil, (*API).getMerchant},
+		{"PUT", "/v1/merchant/payout_card", merchantOnly, "Name the owner's card that settlements are paid to", 200, payoutCardReq{}, merchantBody{}, nil, (*API).setPayoutCard},
+		{"POST", "/v1/merchant/keys", merchantOnly, "A new secret key; the others keep working for a day", 201, nil, rotatedKeyBody{}, nil, (*API).rotateKey},
+		{"POST", "/v1/merchant/payouts", merchantOnly, "Pay today's available balances out now (once a day per currency)", 200, nil, payoutList{}, nil, (*API).payoutNow},
+		{"GET", "/v1/merchant/payouts", merchantOnly, "The merchant's payouts, newest first", 200, nil, payoutList{}, []string{"limit", "starting_after"}, (*API).listPayouts},
+		{"GET", "/v1/merchant/settlements/{day}", merchantOnly, "A day's settlement report as CSV", 200, nil, nil, []string{"currency"}, (*API).settlementReport},
 		{"GET", "/v1/merchant/balances", merchantOnly, "The merchant's balances per currency", 200, nil, balanceList{}, nil, (*API).merchantBalances},
 
 		{"GET", "/v1/admin/ledger/verify", adminOnly, "Check every ledger invariant", 200, nil, verifyBody{}, nil, (*API).verifyLedger},

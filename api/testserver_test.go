@@ -28,6 +28,7 @@ import (
 	"github.com/ewallet/ewallet/store/sqlite"
 	"github.com/ewallet/ewallet/vault"
 	"github.com/ewallet/ewallet/wallet"
+	"github.com/ewallet/ewallet/webhook"
 )
 
 // The test server is the real API (New) over a real wallet.Service on
@@ -79,7 +80,10 @@ type testServer struct {
 	// merchantKey is the secret key of a shop the payer owns; paymentID
 	// is a 10.00 CNY manual-capture payment of that shop, open for a day
 	// when the server starts. The merchant routes act on them.
-	merchantKey, paymentID string
+	merchantKey, merchantID, paymentID string
+
+	merchants *merchant.Service
+	hooks     *webhook.Service
 }
 
 // newTestServer builds a server and prepares its users.
@@ -124,10 +128,13 @@ func newTestServer(tb testing.TB) *testServer {
 	if !ok {
 		tb.Fatal("the SQLite wallet store keeps no merchants")
 	}
-	merchants := merchant.New(merchant.Deps{Store: ms, Ledger: l, Wallet: svc, Vault: v, Log: log}, merchant.DefaultConfig())
-	s := &testServer{tb: tb, svc: svc, log: logs,
+	var merchants *merchant.Service
+	hooks := webhook.New(webhook.Deps{Store: db.WalletStore().(webhook.Store), Log: log, Dev: true,
+		Secret: func(ctx context.Context, id string) (string, error) { return merchants.WebhookSecret(ctx, id) }})
+	merchants = merchant.New(merchant.Deps{Store: ms, Ledger: l, Wallet: svc, Vault: v, Events: hooks, Log: log}, merchant.DefaultConfig())
+	s := &testServer{tb: tb, svc: svc, log: logs, merchants: merchants, hooks: hooks,
 		h: New(Deps{Wallet: svc, Ledger: l, DB: db, AdminToken: testAdminToken, Dev: true, Outbox: sms, Log: log, Metrics: NewMetrics(),
-			IPLimit: DevRateLimit, Merchants: merchants})}
+			IPLimit: DevRateLimit, Merchants: merchants, Webhooks: hooks})}
 	s.payer = s.mustUser(payerPhone, "Fuzz Payer", true)
 	s.payee = s.mustUser(payeePhone, "Fuzz Payee", false)
 	s.keeper = s.mustUser(keeperPhone, "Fuzz Keeper", true)
@@ -140,6 +147,7 @@ func newTestServer(tb testing.TB) *testServer {
 		map[string]any{"tier": 3, "limits": map[string]string{"per_transaction": "unlimited", "daily": "unlimited", "yearly": "unlimited"}}, http.StatusOK)
 	shop := s.mustCall("POST", "/v1/merchants", s.payer.token, "", map[string]any{"name": "Fuzz Shop", "category": "5812"}, http.StatusCreated)
 	s.merchantKey, _ = shop["secret_key"].(string)
+	s.merchantID, _ = shop["id"].(string)
 	pay := s.mustCall("POST", "/v1/payments", s.merchantKey, "setup-payment",
 		map[string]any{"amount": "10.00", "currency": "CNY", "reference": "fuzz-1", "capture": "manual", "expires_in_seconds": 86400}, http.StatusCreated)
 	s.paymentID, _ = pay["id"].(string)

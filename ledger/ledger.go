@@ -235,6 +235,12 @@ func (l *Ledger) BalanceAtSeq(ctx context.Context, id AccountID, seq int64) (pos
 	return e.Balance, e.HeldAfter, err
 }
 
+// SeqAt returns the last journal sequence committed at or before t (0 if
+// none): the journal's position at a moment, for reports over a period.
+func (l *Ledger) SeqAt(ctx context.Context, t time.Time) (int64, error) {
+	return l.store.SeqAt(ctx, t)
+}
+
 // BalanceAt returns the account's balances as they stood at time t.
 func (l *Ledger) BalanceAt(ctx context.Context, id AccountID, t time.Time) (posted, held int64, err error) {
 	seq, err := l.store.SeqAt(ctx, t)

@@ -2,6 +2,7 @@ package merchant
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/ewallet/ewallet/ledger"
 	"github.com/ewallet/ewallet/wallet"
@@ -39,7 +40,8 @@ func (s *Service) Capture(ctx context.Context, m Merchant, id string, amount int
 	fee := feeOn(amount, m.FeeBP)
 	t := ledger.Transfer{ID: "capture:" + p.ID, Type: ledger.Post, Kind: kindPayment, HoldID: "pay:" + p.ID,
 		Postings: []ledger.Posting{{Account: src, Amount: -amount}, {Account: dst, Amount: amount - fee}},
-		Metadata: map[string]string{"op": p.ID, "type": kindPayment, "from": p.PayerID, "to": m.ID, "currency": string(p.Currency), "note": p.Description}}
+		Metadata: map[string]string{"op": p.ID, "type": kindPayment, "from": p.PayerID, "to": m.ID, "currency": string(p.Currency), "note": p.Description,
+			"amount": strconv.FormatInt(amount, 10), "fee": strconv.FormatInt(fee, 10)}}
 	if fee > 0 {
 		t.Postings = append(t.Postings, ledger.Posting{Account: fees, Amount: fee})
 	}
@@ -53,6 +55,7 @@ func (s *Service) Capture(ctx context.Context, m Merchant, id string, amount int
 	default:
 		return Payment{}, fromLedger(err)
 	}
+	s.kick()
 	if amount < p.Amount {
 		s.Wallet.ForgetUsage(p.PayerID) // the rest went back
 	}
@@ -92,6 +95,7 @@ func (s *Service) Cancel(ctx context.Context, m Merchant, id string) (Payment, e
 	default:
 		return Payment{}, fromLedger(err)
 	}
+	s.kick()
 	s.Wallet.ForgetUsage(p.PayerID)
 	return s.setStatus(ctx, p, Canceled)
 }

@@ -35,6 +35,7 @@ type Merchant struct {
 	FeeBP      int64  // merchant discount rate in basis points (60 = 0.60%)
 	WebhookKey []byte // whsec_… sealed by the vault
 	CreatedAt  time.Time
+	PayoutCard string // the owner's card settlements go to ("" none yet)
 }
 
 // Key is one of a merchant's secret keys, kept as its SHA-256 (the key is
@@ -53,6 +54,7 @@ type Deps struct {
 	Ledger *ledger.Ledger
 	Wallet *wallet.Service
 	Vault  *vault.Vault
+	Events Publisher // webhook events; nil: none
 	Log    *slog.Logger
 	Now    func() time.Time
 }
@@ -78,11 +80,12 @@ type Service struct {
 	cfg   Config
 	now   func() time.Time
 	locks keyedMutex // one payment's captures, cancels and refunds at a time
+	kicks chan struct{}
 }
 
 // New builds a Service.
 func New(d Deps, cfg Config) *Service {
-	s := &Service{Deps: d, cfg: cfg, now: d.Now}
+	s := &Service{Deps: d, cfg: cfg, now: d.Now, kicks: make(chan struct{}, 1)}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -177,4 +180,15 @@ func random(n int) []byte {
 // randomID is 24 lower-case base32 characters (120 bits).
 func randomID() string {
 	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(random(15)))
+}
+
+// WebhookSecret is the merchant's webhook signing secret (whsec_…), for
+// the webhook relay.
+func (s *Service) WebhookSecret(ctx context.Context, merchantID string) (string, error) {
+	m, err := s.Store.Merchant(ctx, merchantID)
+	if err != nil {
+		return "", err
+	}
+	secret, err := s.Vault.OpenSecret(m.WebhookKey)
+	return string(secret), err
 }

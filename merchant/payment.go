@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/ewallet/ewallet/ledger"
@@ -84,20 +85,52 @@ func (s *Service) payment(ctx context.Context, id string) (Payment, error) {
 		return Payment{}, err
 	}
 	if p.Status == RequiresPayment && !s.now().Before(p.ExpiresAt) {
-		return s.setStatus(ctx, p, Expired)
+		// Paid in time, but the process stopped before it recorded so:
+		// the ledger decides, not the clock.
+		t, err := s.Ledger.GetTransfer(ctx, "pay:"+p.ID)
+		switch ledger.ErrorCode(err) {
+		case "":
+			if err != nil {
+				return Payment{}, err
+			}
+			if err := s.applyTransfer(ctx, t); err != nil {
+				return Payment{}, err
+			}
+			return s.Store.Payment(ctx, p.ID)
+		case ledger.CodeNotFound:
+			return s.setStatus(ctx, p, Expired)
+		default:
+			return Payment{}, err
+		}
 	}
 	return p, nil
 }
 
-// setStatus moves a payment with no money in flight (not yet paid).
+// setStatus moves a payment whose money is settled (not yet paid, or its
+// hold released). A payment that ends without ever moving money has its
+// event published here: there is no transfer in the journal for it.
 func (s *Service) setStatus(ctx context.Context, p Payment, to Status) (Payment, error) {
 	from := p.Status
 	p.Status, p.UpdatedAt = to, s.now().UTC().Truncate(time.Microsecond)
 	ok, err := s.Store.UpdatePayment(ctx, p, from)
-	if err != nil || ok {
+	if err != nil {
 		return p, err
 	}
-	return s.Store.Payment(ctx, p.ID) // it moved on: show what it is now
+	if !ok {
+		return s.Store.Payment(ctx, p.ID) // it moved on: show what it is now
+	}
+	if from == RequiresPayment && (to == Canceled || to == Expired) {
+		typ := "payment.canceled"
+		if to == Expired {
+			typ = "payment.expired"
+		}
+		// The payment is changed already; a lost event is logged, not
+		// turned into a failure of the cancel.
+		if err := s.publishPayment(ctx, typ, "unpaid:"+p.ID, p); err != nil {
+			s.Log.Error("publish event", "payment", p.ID, "type", typ, "err", err)
+		}
+	}
+	return p, nil
 }
 
 // Pay pays a payment from u's wallet: the whole amount at once (automatic
@@ -131,12 +164,12 @@ func (s *Service) Pay(ctx context.Context, u wallet.User, id, pin string, idem w
 	res, err := s.Wallet.Spend(ctx, u, pin, p.Amount, p.Currency, idem, kindPayment, c, func(src ledger.AccountID) ledger.Transfer {
 		t := ledger.Transfer{ID: "pay:" + p.ID, Kind: kindPayment, Metadata: map[string]string{
 			"op": p.ID, "type": kindPayment, "from": u.ID, "to": m.ID, "currency": string(p.Currency),
-			"note": p.Description, "fp": hex.EncodeToString(idem.Fingerprint[:]), "key": idem.Key}}
+			"note": p.Description, "fp": hex.EncodeToString(idem.Fingerprint[:]), "key": idem.Key, "amount": strconv.FormatInt(p.Amount, 10)}}
 		if p.Manual {
 			t.Type, t.ExpiresAt = ledger.Hold, captureBy
 			t.Postings = []ledger.Posting{{Account: src, Amount: -p.Amount}, {Account: dst, Amount: p.Amount}}
 		} else {
-			t.Type = ledger.Posted
+			t.Type, t.Metadata["fee"] = ledger.Posted, strconv.FormatInt(fee, 10)
 			t.Postings = []ledger.Posting{{Account: src, Amount: -p.Amount}, {Account: dst, Amount: p.Amount - fee}}
 			if fee > 0 {
 				t.Postings = append(t.Postings, ledger.Posting{Account: fees, Amount: fee})
@@ -151,7 +184,8 @@ func (s *Service) Pay(ctx context.Context, u wallet.User, id, pin string, idem w
 	default:
 		return Payment{}, fromLedger(err)
 	}
-	return s.recordPaid(ctx, p, u.ID, fee, captureBy, res.Transfer)
+	s.kick()
+	return s.recordPaid(ctx, p, u.ID, fee, res.Transfer.ExpiresAt, res.Transfer)
 }
 
 // recordPaid mirrors a committed payment in the payments table. The ledger

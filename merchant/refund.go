@@ -2,6 +2,7 @@ package merchant
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/ewallet/ewallet/ledger"
@@ -65,7 +66,8 @@ func (s *Service) moveRefund(ctx context.Context, m Merchant, r Refund) (Refund,
 	}
 	t := ledger.Transfer{ID: "ref:" + r.ID, Type: ledger.Posted, Kind: kindRefund,
 		Postings: []ledger.Posting{{Account: src, Amount: -(r.Amount - r.Fee)}, {Account: payer, Amount: r.Amount}},
-		Metadata: map[string]string{"op": r.ID, "type": kindRefund, "payment": p.ID, "from": m.ID, "to": p.PayerID, "currency": string(r.Currency)}}
+		Metadata: map[string]string{"op": r.ID, "type": kindRefund, "payment": p.ID, "from": m.ID, "to": p.PayerID, "currency": string(r.Currency),
+			"amount": strconv.FormatInt(r.Amount, 10), "fee": strconv.FormatInt(r.Fee, 10)}}
 	if r.Fee > 0 {
 		t.Postings = append(t.Postings, ledger.Posting{Account: fees, Amount: -r.Fee})
 	}
@@ -75,6 +77,7 @@ func (s *Service) moveRefund(ctx context.Context, m Merchant, r Refund) (Refund,
 		if err != nil {
 			return Refund{}, fromLedger(err) // outcome unknown: stays pending
 		}
+		s.kick()
 		r.Status = "succeeded"
 		return r, s.Store.FinishRefund(ctx, r.ID, true)
 	case ledger.CodeInsufficientFunds:

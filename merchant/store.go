@@ -64,6 +64,13 @@ type Store interface {
 
 	CreatePayment(ctx context.Context, p Payment) error
 	Payment(ctx context.Context, id string) (Payment, error)
+	// Payments lists a merchant's payments newest first, after the
+	// payment startingAfter ("" from the newest; CodeNotFound when it is
+	// not the merchant's).
+	Payments(ctx context.Context, merchantID, startingAfter string, limit int) ([]Payment, error)
+	// DuePayments returns up to limit IDs of payments still waiting for
+	// their payer whose time ran out at or before now.
+	DuePayments(ctx context.Context, now time.Time, limit int) ([]string, error)
 	// UpdatePayment writes p's status, payer, capture and fee if the
 	// stored payment still has status from; false when it moved on first.
 	// The refunded totals are CreateRefund's and FinishRefund's.
@@ -80,4 +87,28 @@ type Store interface {
 	// takes it back out of the payment's refunded totals.
 	FinishRefund(ctx context.Context, id string, succeeded bool) error
 	Refund(ctx context.Context, id string) (Refund, error)
+
+	// SetPayoutCard names the card a merchant's settlements go to.
+	SetPayoutCard(ctx context.Context, merchantID, cardID string) error
+	// SettledMerchants lists merchants with a payout card by ID, after
+	// the ID after, at most limit.
+	SettledMerchants(ctx context.Context, after string, limit int) ([]Merchant, error)
+	// CreatePayout inserts a pending payout; the merchant's payout of the
+	// same day and currency, when there is one already, is returned
+	// instead with false.
+	CreatePayout(ctx context.Context, p Payout) (Payout, bool, error)
+	Payout(ctx context.Context, id string) (Payout, error)
+	// FinishPayout moves a pending payout to status; false when it was
+	// not pending.
+	FinishPayout(ctx context.Context, id, status, failure string, at time.Time) (bool, error)
+	// Payouts lists a merchant's payouts newest first, after the payout
+	// startingAfter (CodeNotFound when it is not the merchant's).
+	Payouts(ctx context.Context, merchantID, startingAfter string, limit int) ([]Payout, error)
+
+	// Cursor returns a follower's position in the ledger's journal (a
+	// sequence; 0 for a follower never seen).
+	Cursor(ctx context.Context, name string) (int64, error)
+	// AdvanceCursor moves a follower's position to seq, never backwards:
+	// several processes may follow the journal at once.
+	AdvanceCursor(ctx context.Context, name string, seq int64) error
 }

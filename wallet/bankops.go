@@ -265,16 +265,20 @@ func (s *Service) holdWithdrawal(ctx context.Context, u User, id string, req Car
 func (s *Service) settleWithdrawal(ctx context.Context, op BankOp, res BankResult) (BankOp, error) {
 	now := s.now().UTC().Truncate(time.Microsecond)
 	holdID := keyTransferID(op.UserID, op.IdemKey)
-	meta := map[string]string{"op": op.ID, "type": typeWithdrawal, "from": op.UserID, "currency": op.Currency}
+	kind := kindWithdrawal
+	if op.Kind == OpPayout {
+		kind = kindPayout
+	}
+	meta := map[string]string{"op": op.ID, "type": kind, "from": op.UserID, "currency": op.Currency}
 	switch res.Status {
 	case BankSucceeded:
-		_, err := s.Ledger.Transfer(ctx, ledger.Transfer{ID: "settle:" + op.ID, Type: ledger.Post, Kind: kindWithdrawal, HoldID: holdID, Metadata: meta})
+		_, err := s.Ledger.Transfer(ctx, ledger.Transfer{ID: "settle:" + op.ID, Type: ledger.Post, Kind: kind, HoldID: holdID, Metadata: meta})
 		if err := fromLedger(err); err != nil {
 			return op, err
 		}
 		return s.moveOp(ctx, op, OpSucceeded, "", now)
 	case BankFailed:
-		_, err := s.Ledger.Transfer(ctx, ledger.Transfer{ID: "void:" + op.ID, Type: ledger.Void, Kind: kindWithdrawal, HoldID: holdID, Metadata: meta})
+		_, err := s.Ledger.Transfer(ctx, ledger.Transfer{ID: "void:" + op.ID, Type: ledger.Void, Kind: kind, HoldID: holdID, Metadata: meta})
 		if err := fromLedger(err); err != nil {
 			return op, err
 		}

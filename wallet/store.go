@@ -186,6 +186,7 @@ type OpKind string
 const (
 	OpTopup      OpKind = "topup"
 	OpWithdrawal OpKind = "withdrawal"
+	OpPayout     OpKind = "payout" // a merchant's settlement to its owner's card
 )
 
 // OpStatus is where a bank operation is in its life.

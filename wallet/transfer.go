@@ -36,6 +36,7 @@ const (
 	kindP2P        = "p2p"
 	kindTopup      = "topup"
 	kindWithdrawal = "withdrawal"
+	kindPayout     = "payout"
 
 	typeTransfer   = "transfer"
 	typeTopup      = "topup"

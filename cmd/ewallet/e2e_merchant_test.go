@@ -1,8 +1,12 @@
 package main
 
 import (
+	"bytes"
+	"image/png"
 	"testing"
 	"time"
+
+	"github.com/ewallet/ewallet/emvqr"
 )
 
 // shop is a merchant as its owner got it.
@@ -28,6 +32,11 @@ func (c *client) newPayment(s shop, amount, capture string) string {
 	want(c.t, r, 201, "")
 	if r.str("status") != "requires_payment" || r.str("amount") != amount || r.str("id")[:4] != "pay_" {
 		c.t.Fatalf("payment: %s", r.raw)
+	}
+	qr, err := emvqr.Decode(r.str("qr_payload"))
+	if err != nil || !qr.Dynamic || qr.MerchantAccount.PaymentID != r.str("id") || qr.MerchantAccount.MerchantID != s.id ||
+		qr.Amount != amount || qr.Currency != "156" || qr.MCC != "5812" || qr.Reference != "order-1" {
+		c.t.Fatalf("qr_payload %q: %+v %v", r.str("qr_payload"), qr, err)
 	}
 	return r.str("id")
 }
@@ -160,6 +169,17 @@ func TestAPIPayments(t *testing.T) {
 			if g := c.do("GET", "/v1/payments/"+r.str("id"), s.sk, "", nil); g.str("status") != "expired" {
 				t.Fatalf("%s", g.raw)
 			}
+		})
+
+		t.Run("QRImage", func(t *testing.T) {
+			c := c.at(t)
+			id := c.newPayment(s, "7.50", "automatic")
+			r := c.do("GET", "/v1/payments/"+id+"/qr.png", s.sk, "", nil)
+			img, err := png.Decode(bytes.NewReader(r.raw))
+			if r.status != 200 || r.header.Get("Content-Type") != "image/png" || err != nil || img.Bounds().Dx() < 256 {
+				t.Fatalf("qr.png: %d %s %v", r.status, r.header.Get("Content-Type"), err)
+			}
+			want(t, c.do("GET", "/v1/payments/"+id+"/qr.png", bob.token, "", nil), 404, "not_found") // not his payment
 		})
 
 		t.Run("PayerRefusals", func(t *testing.T) {

@@ -20,11 +20,15 @@ import (
 	"github.com/ewallet/ewallet/notify"
 	"github.com/ewallet/ewallet/vault"
 	"github.com/ewallet/ewallet/wallet"
+	"github.com/ewallet/ewallet/webhook"
 )
 
 const (
 	sweepInterval       = time.Second      // how often expired holds are released
 	recoveryInterval    = time.Second      // how often bank operations in doubt are re-asked
+	journalInterval     = time.Second      // how often payments are mirrored from the journal (and at once after each)
+	relayInterval       = time.Second      // how often due webhook deliveries are sent
+	settleInterval      = time.Minute      // how often the server checks for a day to settle
 	shutdownTimeout     = 10 * time.Second // for requests in flight at shutdown
 	maxConcurrentHashes = 4                // argon2id costs 19 MiB and ~60 ms each
 )
@@ -84,14 +88,18 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	defer l.Close()
 	ws := db.WalletStore()
 	ms, ok := ws.(merchant.Store)
-	if !ok {
-		return errors.New("serve: the wallet store keeps no merchants")
+	hs, ok2 := ws.(webhook.Store)
+	if !ok || !ok2 {
+		return errors.New("serve: the wallet store keeps no merchants or webhooks")
 	}
 	svc, vlt, outbox, err := newWallet(ws, l, sec, conf.wallet, *dev, log)
 	if err != nil {
 		return err
 	}
-	merchants := merchant.New(merchant.Deps{Store: ms, Ledger: l, Wallet: svc, Vault: vlt, Log: log}, merchant.DefaultConfig())
+	var merchants *merchant.Service
+	hooks := webhook.New(webhook.Deps{Store: hs, Log: log, Dev: *dev,
+		Secret: func(ctx context.Context, id string) (string, error) { return merchants.WebhookSecret(ctx, id) }})
+	merchants = merchant.New(merchant.Deps{Store: ms, Ledger: l, Wallet: svc, Vault: vlt, Events: hooks, Log: log}, merchant.DefaultConfig())
 	workCtx, stopWork := context.WithCancel(ctx)
 	var workers sync.WaitGroup
 	workers.Go(func() {
@@ -99,6 +107,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	})
 	workers.Go(func() { svc.RunRecovery(workCtx, recoveryInterval) })
 	workers.Go(func() { prune(workCtx, svc, log) })
+	workers.Go(func() { merchants.RunJournal(workCtx, journalInterval) })
+	workers.Go(func() { hooks.Run(workCtx, relayInterval) })
+	workers.Go(func() { merchants.RunSettlement(workCtx, settleInterval) })
 	defer func() { stopWork(); workers.Wait() }()
 
 	ln, err := net.Listen("tcp", *addr)
@@ -107,7 +118,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	srv := &http.Server{
 		Handler: api.New(api.Deps{Wallet: svc, Ledger: l, DB: db, AdminToken: *adminToken, Dev: *dev, Outbox: outbox,
-			Log: log, Metrics: metrics, IPLimit: conf.ipLimitFor(*dev), Merchants: merchants, QR: paymentQR}),
+			Log: log, Metrics: metrics, IPLimit: conf.ipLimitFor(*dev), Merchants: merchants, Webhooks: hooks}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
@@ -186,6 +197,3 @@ func startCPUProfile(path string) (stop func(), err error) {
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
-
-// paymentQR is a payment's EMVCo payload (empty until the codec lands).
-func paymentQR(merchant.Merchant, merchant.Payment) string { return "" }

@@ -30,6 +30,8 @@ func RunWallet(t *testing.T, open func(t *testing.T) wallet.Store) {
 	t.Run("Expiry", func(t *testing.T) { testExpiry(t, open) })
 	t.Run("Audit", func(t *testing.T) { testAudit(t, open) })
 	t.Run("Times", func(t *testing.T) { testWalletTimes(t, open) })
+	t.Run("Webhooks", func(t *testing.T) { testWebhooks(t, open) })
+	t.Run("Cursors", func(t *testing.T) { testCursors(t, open) })
 }
 
 // wepoch is where the wallet cases' times start; unlike the ledger's epoch

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/ewallet/ewallet/merchant"
@@ -15,17 +16,24 @@ import (
 var _ merchant.Store = (*Store)(nil)
 
 const (
-	merchantCols   = `id, owner_id, name, mcc, fee_bp, webhook_key, created_at`
-	insertMerchant = `INSERT INTO merchants (` + merchantCols + `) VALUES (?, ?, ?, ?, ?, ?, ?)`
-	selectMerchant = `SELECT ` + merchantCols + ` FROM merchants WHERE id = ?`
-	insertKey      = `INSERT INTO merchant_keys (hash, merchant_id, created_at, expires_at) VALUES (?, ?, ?, ?)`
-	selectKey      = `SELECT hash, merchant_id, created_at, expires_at FROM merchant_keys WHERE hash = ?`
-	endKeys        = `UPDATE merchant_keys SET expires_at = ? WHERE merchant_id = ? AND hash <> ? AND (expires_at = 0 OR expires_at > ?)`
+	merchantCols     = `id, owner_id, name, mcc, fee_bp, webhook_key, created_at, payout_card`
+	insertMerchant   = `INSERT INTO merchants (` + merchantCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+	selectMerchant   = `SELECT ` + merchantCols + ` FROM merchants WHERE id = ?`
+	settledMerchants = `SELECT ` + merchantCols + ` FROM merchants WHERE payout_card <> '' AND id > ? ORDER BY id LIMIT ?`
+	setPayoutCard    = `UPDATE merchants SET payout_card = ? WHERE id = ?`
+	insertKey        = `INSERT INTO merchant_keys (hash, merchant_id, created_at, expires_at) VALUES (?, ?, ?, ?)`
+	selectKey        = `SELECT hash, merchant_id, created_at, expires_at FROM merchant_keys WHERE hash = ?`
+	endKeys          = `UPDATE merchant_keys SET expires_at = ? WHERE merchant_id = ? AND hash <> ? AND (expires_at = 0 OR expires_at > ?)`
 
 	paymentCols = `id, merchant_id, amount, currency, reference, description, manual, status, payer_id, captured, fee,
     refunded, refunded_fee, expires_at, capture_by, created_at, updated_at`
 	insertPayment = `INSERT INTO payments (` + paymentCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	selectPayment = `SELECT ` + paymentCols + ` FROM payments WHERE id = ?`
+	// Newest first by (created_at, id), after the cursor's row.
+	selectPaymentCursor = `SELECT created_at FROM payments WHERE id = ? AND merchant_id = ?`
+	listPayments        = `SELECT ` + paymentCols + ` FROM payments WHERE merchant_id = ?
+AND (created_at < ? OR (created_at = ? AND id < ?)) ORDER BY created_at DESC, id DESC LIMIT ?`
+	duePayments   = `SELECT id FROM payments WHERE status = 'requires_payment' AND expires_at <= ? ORDER BY expires_at LIMIT ?`
 	updatePayment = `UPDATE payments SET status = ?, payer_id = ?, captured = ?, fee = ?, capture_by = ?, updated_at = ?
 WHERE id = ? AND status = ?`
 
@@ -41,7 +49,7 @@ WHERE id = ? AND refunded = ? AND refunded + ? <= captured`
 // CreateMerchant implements merchant.Store.
 func (s *Store) CreateMerchant(ctx context.Context, m merchant.Merchant, k merchant.Key) error {
 	return s.inTx(ctx, "create merchant", func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, s.d.bind(insertMerchant), m.ID, m.OwnerID, m.Name, m.MCC, m.FeeBP, blob(m.WebhookKey), nanos(m.CreatedAt)); err != nil {
+		if _, err := tx.ExecContext(ctx, s.d.bind(insertMerchant), m.ID, m.OwnerID, m.Name, m.MCC, m.FeeBP, blob(m.WebhookKey), nanos(m.CreatedAt), m.PayoutCard); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, s.d.bind(insertKey), k.Hash[:], k.MerchantID, nanos(k.CreatedAt), nanos(k.ExpiresAt))
@@ -51,9 +59,29 @@ func (s *Store) CreateMerchant(ctx context.Context, m merchant.Merchant, k merch
 
 // Merchant implements merchant.Store.
 func (s *Store) Merchant(ctx context.Context, id string) (merchant.Merchant, error) {
-	var m merchant.Merchant
-	err := s.r.queryRow(ctx, selectMerchant, id).Scan(&m.ID, &m.OwnerID, &m.Name, &m.MCC, &m.FeeBP, &m.WebhookKey, at{&m.CreatedAt})
+	m, err := scanMerchant(s.r.queryRow(ctx, selectMerchant, id))
 	return m, fail("read merchant", "merchant", err)
+}
+
+func scanMerchant(row scanner) (merchant.Merchant, error) {
+	var m merchant.Merchant
+	err := row.Scan(&m.ID, &m.OwnerID, &m.Name, &m.MCC, &m.FeeBP, &m.WebhookKey, at{&m.CreatedAt}, &m.PayoutCard)
+	return m, err
+}
+
+// SettledMerchants implements merchant.Store.
+func (s *Store) SettledMerchants(ctx context.Context, after string, limit int) ([]merchant.Merchant, error) {
+	ms, err := queryAll(ctx, s.r, scanMerchant, settledMerchants, after, limit)
+	return ms, fail("list merchants", "merchant", err)
+}
+
+// SetPayoutCard implements merchant.Store.
+func (s *Store) SetPayoutCard(ctx context.Context, merchantID, cardID string) error {
+	n, err := s.w.execN(ctx, setPayoutCard, cardID, merchantID)
+	if err == nil && n == 0 {
+		return notFound("merchant")
+	}
+	return fail("set payout card", "merchant", err)
 }
 
 // Key implements merchant.Store.
@@ -86,13 +114,45 @@ func (s *Store) CreatePayment(ctx context.Context, p merchant.Payment) error {
 
 // Payment implements merchant.Store.
 func (s *Store) Payment(ctx context.Context, id string) (merchant.Payment, error) {
+	p, err := scanPayment(s.r.queryRow(ctx, selectPayment, id))
+	return p, fail("read payment", "payment", err)
+}
+
+func scanPayment(row scanner) (merchant.Payment, error) {
 	var p merchant.Payment
 	var cur, status string
 	var manual int64
-	err := s.r.queryRow(ctx, selectPayment, id).Scan(&p.ID, &p.MerchantID, &p.Amount, &cur, &p.Reference, &p.Description, &manual,
+	err := row.Scan(&p.ID, &p.MerchantID, &p.Amount, &cur, &p.Reference, &p.Description, &manual,
 		&status, &p.PayerID, &p.Captured, &p.Fee, &p.Refunded, &p.RefundedFee, at{&p.ExpiresAt}, at{&p.CaptureBy}, at{&p.CreatedAt}, at{&p.UpdatedAt})
 	p.Currency, p.Status, p.Manual = money.Currency(cur), merchant.Status(status), manual != 0
-	return p, fail("read payment", "payment", err)
+	return p, err
+}
+
+// Payments implements merchant.Store.
+func (s *Store) Payments(ctx context.Context, merchantID, startingAfter string, limit int) ([]merchant.Payment, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	var before int64 = math.MaxInt64
+	if startingAfter != "" {
+		err := s.r.queryRow(ctx, selectPaymentCursor, startingAfter, merchantID).Scan(&before)
+		if err != nil {
+			return nil, fail("list payments", "starting_after payment", err)
+		}
+	}
+	ps, err := queryAll(ctx, s.r, scanPayment, listPayments, merchantID, before, before, startingAfter, limit)
+	return ps, fail("list payments", "payment", err)
+}
+
+// DuePayments implements merchant.Store.
+func (s *Store) DuePayments(ctx context.Context, now time.Time, limit int) ([]string, error) {
+	ids, err := queryAll(ctx, s.r, scanString, duePayments, nanos(now), limit)
+	return ids, fail("due payments", "payment", err)
+}
+
+func scanString(row scanner) (string, error) {
+	var v string
+	return v, row.Scan(&v)
 }
 
 // UpdatePayment implements merchant.Store.

@@ -1,0 +1,124 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/ewallet/ewallet/ledger"
+	"github.com/ewallet/ewallet/money"
+	"github.com/ewallet/ewallet/webhook"
+)
+
+// TestJournalRepairsPayments stops a payment where a crash would: its
+// ledger transfer committed, the payments table not yet told. The journal
+// follower (and, for a payment past its time, reading it) must finish the
+// job from the ledger, and publish the payment's event exactly once.
+func TestJournalRepairsPayments(t *testing.T) {
+	s := newTestServer(t)
+	ctx := t.Context()
+	newPayment := func(amount string, ttl int) string {
+		p := s.mustCall("POST", "/v1/payments", s.merchantKey, "", map[string]any{"amount": amount, "currency": "CNY",
+			"reference": "crash", "capture": "automatic", "expires_in_seconds": ttl}, http.StatusCreated)
+		return p["id"].(string)
+	}
+	// commitPay moves a payment's money as Pay does, and stops there.
+	commitPay := func(id string, amount, fee int64) {
+		t.Helper()
+		src, err := s.svc.WalletAccount(ctx, s.payer.walletID, money.CNY)
+		must(t, err)
+		dst, err := s.svc.WalletAccount(ctx, s.merchantID, money.CNY)
+		must(t, err)
+		fees, err := s.svc.SystemAccount(ctx, "fees:CNY", money.CNY)
+		must(t, err)
+		_, err = s.merchants.Ledger.Transfer(ctx, ledger.Transfer{ID: "pay:" + id, Type: ledger.Posted, Kind: "payment",
+			Postings: []ledger.Posting{{Account: src, Amount: -amount}, {Account: dst, Amount: amount - fee}, {Account: fees, Amount: fee}},
+			Metadata: map[string]string{"op": id, "type": "payment", "from": s.payer.id, "to": s.merchantID, "currency": "CNY",
+				"amount": strconv.FormatInt(amount, 10), "fee": strconv.FormatInt(fee, 10)}})
+		must(t, err)
+	}
+	get := func(id string) map[string]any {
+		return s.mustCall("GET", "/v1/payments/"+id, s.merchantKey, "", nil, http.StatusOK)
+	}
+	events := func(typ, id string) int {
+		t.Helper()
+		evs, _, err := s.hooks.ListEvents(ctx, s.merchantID, webhook.Page{Limit: 100})
+		must(t, err)
+		n := 0
+		for _, e := range evs {
+			if e.Type == typ && (webhook.EventID(typ, "pay:"+id) == e.ID) {
+				n++
+			}
+		}
+		return n
+	}
+
+	t.Run("Follower", func(t *testing.T) {
+		id := newPayment("25.00", 900)
+		commitPay(id, 2500, 15)
+		if p := get(id); p["status"] != "requires_payment" {
+			t.Fatalf("before the follower: %v", p)
+		}
+		for range 2 {
+			_, err := s.merchants.FollowJournal(ctx)
+			must(t, err)
+		}
+		p := get(id)
+		if p["status"] != "succeeded" || p["amount_captured"] != "25.00" || p["fee"] != "0.15" || p["net"] != "24.85" {
+			t.Fatalf("after the follower: %v", p)
+		}
+		if n := events("payment.succeeded", id); n != 1 {
+			t.Fatalf("%d payment.succeeded events, want 1", n)
+		}
+		// The payer sees it as theirs.
+		s.mustCall("GET", "/v1/payments/"+id, s.payer.token, "", nil, http.StatusOK)
+	})
+
+	t.Run("PastItsTime", func(t *testing.T) {
+		id := newPayment("5.00", 1)
+		commitPay(id, 500, 3)
+		time.Sleep(1100 * time.Millisecond)
+		// Read before the follower runs: paid in time, so not expired.
+		if p := get(id); p["status"] != "succeeded" || p["fee"] != "0.03" {
+			t.Fatalf("a paid payment read after its time: %v", p)
+		}
+		if n, err := s.merchants.ExpireDue(ctx, 100); err != nil || n != 0 {
+			t.Fatalf("ExpireDue: %d %v", n, err)
+		}
+	})
+
+	t.Run("Unpaid", func(t *testing.T) {
+		id := newPayment("5.00", 1)
+		time.Sleep(1100 * time.Millisecond)
+		if n, err := s.merchants.ExpireDue(ctx, 100); err != nil || n < 1 {
+			t.Fatalf("ExpireDue: %d %v", n, err)
+		}
+		if p := get(id); p["status"] != "expired" {
+			t.Fatalf("an unpaid payment after its time: %v", p)
+		}
+		evs, _, err := s.hooks.ListEvents(ctx, s.merchantID, webhook.Page{Limit: 100})
+		must(t, err)
+		found := 0
+		for _, e := range evs {
+			if e.ID == webhook.EventID("payment.expired", "unpaid:"+id) {
+				found++
+			}
+		}
+		if found != 1 {
+			t.Fatalf("%d payment.expired events for %s, want 1", found, id)
+		}
+	})
+
+	r := s.do("GET", "/v1/admin/ledger/verify", testAdminToken, "", nil)
+	if m := r.json(); m["ok"] != true {
+		t.Fatalf("verify: %s", r.body)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
