@@ -19,6 +19,7 @@ import (
 	"github.com/ewallet/ewallet/ledger"
 	"github.com/ewallet/ewallet/merchant"
 	"github.com/ewallet/ewallet/notify"
+	"github.com/ewallet/ewallet/receipt"
 	"github.com/ewallet/ewallet/wallet"
 	"github.com/ewallet/ewallet/webhook"
 )
@@ -49,6 +50,8 @@ type Deps struct {
 	Merchants *merchant.Service
 	// Webhooks serves the webhook routes (with Merchants).
 	Webhooks *webhook.Service
+	// ReceiptKeys checks receipts and publishes their public keys.
+	ReceiptKeys *receipt.Verifier
 }
 
 // API serves the routes of routes.go.

@@ -172,6 +172,12 @@ var bodyCases = []bodyCase{
 		answers: allow("201, 400 invalid_request")},
 	{method: "POST", path: "/v1/merchant/payouts", caller: asMerchant, noBody: true,
 		answers: allow("200, 400 invalid_request")},
+	{method: "POST", path: "/v1/receipts/verify",
+		answers: allow("200, 400 invalid_request"),
+		seeds: []fields{
+			{{"receipt", `{"id":"rcp_x","kind":"payment","payment_id":"pay_x","merchant_id":"mch_x","merchant_name":"Tea","merchant_category":"5812","payer_id":"usr_x","amount":"1.00","currency":"CNY","issued_at":"2026-12-01T00:00:00Z"}`},
+				{"key_id", `"0123456789abcdef"`}, {"signature", `"` + strings.Repeat("A", 86) + `"`}},
+		}},
 	{method: "POST", path: "/v1/admin/users/{id}/kyc", caller: asAdmin, idPrefix: "usr_",
 		answers: allow("200, 400 invalid_request, 400 invalid_amount, 404 not_found"),
 		seeds: []fields{

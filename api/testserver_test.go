@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
@@ -25,6 +26,7 @@ import (
 	"github.com/ewallet/ewallet/ledger"
 	"github.com/ewallet/ewallet/merchant"
 	"github.com/ewallet/ewallet/notify"
+	"github.com/ewallet/ewallet/receipt"
 	"github.com/ewallet/ewallet/store/sqlite"
 	"github.com/ewallet/ewallet/vault"
 	"github.com/ewallet/ewallet/wallet"
@@ -131,10 +133,18 @@ func newTestServer(tb testing.TB) *testServer {
 	var merchants *merchant.Service
 	hooks := webhook.New(webhook.Deps{Store: db.WalletStore().(webhook.Store), Log: log, Dev: true,
 		Secret: func(ctx context.Context, id string) (string, error) { return merchants.WebhookSecret(ctx, id) }})
-	merchants = merchant.New(merchant.Deps{Store: ms, Ledger: l, Wallet: svc, Vault: v, Events: hooks, Log: log}, merchant.DefaultConfig())
+	signer, err := receipt.NewSigner(ed25519.NewKeyFromSeed(randomKey()))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	receiptKeys, err := receipt.NewVerifier(signer.PublicKey())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	merchants = merchant.New(merchant.Deps{Store: ms, Ledger: l, Wallet: svc, Vault: v, Events: hooks, Receipts: signer, Log: log}, merchant.DefaultConfig())
 	s := &testServer{tb: tb, svc: svc, log: logs, merchants: merchants, hooks: hooks,
 		h: New(Deps{Wallet: svc, Ledger: l, DB: db, AdminToken: testAdminToken, Dev: true, Outbox: sms, Log: log, Metrics: NewMetrics(),
-			IPLimit: DevRateLimit, Merchants: merchants, Webhooks: hooks})}
+			IPLimit: DevRateLimit, Merchants: merchants, Webhooks: hooks, ReceiptKeys: receiptKeys})}
 	s.payer = s.mustUser(payerPhone, "Fuzz Payer", true)
 	s.payee = s.mustUser(payeePhone, "Fuzz Payee", false)
 	s.keeper = s.mustUser(keeperPhone, "Fuzz Keeper", true)

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/ewallet/ewallet/ledger"
+	"github.com/ewallet/ewallet/receipt"
 	"github.com/ewallet/ewallet/vault"
 	"github.com/ewallet/ewallet/wallet"
 )
@@ -50,13 +51,14 @@ type Key struct {
 
 // Deps are what a Service is built from.
 type Deps struct {
-	Store  Store
-	Ledger *ledger.Ledger
-	Wallet *wallet.Service
-	Vault  *vault.Vault
-	Events Publisher // webhook events; nil: none
-	Log    *slog.Logger
-	Now    func() time.Time
+	Store    Store
+	Ledger   *ledger.Ledger
+	Wallet   *wallet.Service
+	Vault    *vault.Vault
+	Events   Publisher       // webhook events; nil: none
+	Receipts *receipt.Signer // signs receipts; nil: none
+	Log      *slog.Logger
+	Now      func() time.Time
 }
 
 // Config are the merchant rules.

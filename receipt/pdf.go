@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/johnfercher/maroto/v2"
 	"github.com/johnfercher/maroto/v2/pkg/components/col"
@@ -17,8 +18,8 @@ import (
 	"github.com/johnfercher/maroto/v2/pkg/consts/pagesize"
 	"github.com/johnfercher/maroto/v2/pkg/core"
 	"github.com/johnfercher/maroto/v2/pkg/props"
-	"github.com/johnfercher/maroto/v2/pkg/repository"
 
+	"github.com/ewallet/ewallet/internal/pdffont"
 	"github.com/ewallet/ewallet/money"
 )
 
@@ -26,17 +27,17 @@ import (
 // 100-unit grid, so column widths read as percentages.
 const (
 	grid         = 100
-	contentWidth = 210 - 10 - 10 // mm
-	family       = "wqy"         // the embedded font, for text users typed
-	bodySize     = 9             // pt
-	nameSize     = 14            // pt, the merchant's name
-	pad          = 1.0           // mm, cell padding
-	labelCols    = 22            // of grid, the label column of the info block
+	contentWidth = 210 - 10 - 10  // mm
+	family       = pdffont.Family // the embedded font, for text users typed
+	bodySize     = 9              // pt
+	nameSize     = 14             // pt, the merchant's name
+	pad          = 1.0            // mm, cell padding
+	labelCols    = 22             // of grid, the label column of the info block
 	pdfTime      = "2006-01-02 15:04:05.999999999 UTC"
 )
 
 // What the one page shows at most; the signed JSON always has everything.
-// Text users typed is laid out in lines of our own (glyphs.lines), each in
+// Text users typed is laid out in lines of our own (pdf.wrap), each in
 // a row of fixed height, so these bound the page's height whatever the
 // text: the fullest receipt fits on one page with about a centimetre to
 // spare (the tests check it).
@@ -69,15 +70,14 @@ func PDF(s Signed) ([]byte, error) {
 	if !validKeyID(s.KeyID) || len(s.Signature) != signatureSize {
 		return nil, fmt.Errorf("%w: key id or signature missing", ErrMalformed)
 	}
-	g, err := newGlyphs()
+	g, err := pdffont.NewGlyphs()
 	if err != nil {
 		return nil, err
 	}
-	// A copy per document: gofpdf v1.4.3 appends to slices of the font
-	// bytes while subsetting (see the statement package's history).
-	fonts, err := repository.New().AddUTF8FontFromBytes(family, fontstyle.Normal, []byte(wqyMicroHei)).Load()
+	// A copy of the font per document, so concurrent receipts do not race.
+	fonts, err := pdffont.Load()
 	if err != nil {
-		return nil, fmt.Errorf("load font: %w", err)
+		return nil, err
 	}
 	r := s.Receipt
 	cfg := config.NewBuilder().
@@ -105,7 +105,7 @@ func PDF(s Signed) ([]byte, error) {
 // pdf lays a receipt out on a maroto document.
 type pdf struct {
 	m core.Maroto
-	g *glyphs
+	g *pdffont.Glyphs
 }
 
 func title(r Receipt) string {
@@ -220,7 +220,49 @@ func (p *pdf) proof(s Signed) {
 func (p *pdf) lines(s string, maxRunes int, size float64, cols, maxLines int) []string {
 	// Half a millimetre spare, so that maroto's own measuring never breaks
 	// one of our lines again.
-	return p.g.lines(p.g.clean(s, maxRunes), size, colWidth(cols)-0.5, maxLines)
+	return p.wrap(p.g.Clean(s, maxRunes), size, colWidth(cols)-0.5, maxLines)
+}
+
+// wrap breaks cleaned text into lines of at most width mm at size points,
+// at spaces where it can, and keeps the first maxLines of them; if that
+// cuts text, the last line ends with "…". The PDF draws each line in a row
+// of its own, so the page's height never depends on how maroto wraps.
+func (p *pdf) wrap(s string, size, width float64, maxLines int) []string {
+	words := strings.Fields(p.g.BreakLongWords(s, size, width))
+	var out []string
+	cur := ""
+	for i, w := range words {
+		if cur == "" {
+			cur = w
+			continue
+		}
+		if next := cur + " " + w; p.g.Width(next, size) <= width {
+			cur = next
+			continue
+		}
+		if len(out) == maxLines-1 {
+			return append(out, p.oneLine(cur+" "+strings.Join(words[i:], " "), size, width))
+		}
+		out, cur = append(out, cur), w
+	}
+	return append(out, cur)
+}
+
+// oneLine cuts text that is wider than width mm at size points so that it
+// fits, ending it with "…".
+func (p *pdf) oneLine(s string, size, width float64) string {
+	if p.g.Width(s, size) <= width {
+		return s
+	}
+	limit := width - p.g.Width("…", size)
+	used := 0.0
+	for i, r := range s {
+		used += p.g.Width(string(r), size)
+		if used > limit {
+			return strings.TrimRight(s[:i], " ") + "…"
+		}
+	}
+	return s
 }
 
 // colWidth is the room for text in a column of cols grid units, in mm.

@@ -10,12 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ewallet/ewallet/internal/pdffont/pdftest"
 	"github.com/ewallet/ewallet/money"
 	"github.com/ewallet/ewallet/receipt"
 )
 
 // MustPDF renders s and checks that the result is a one-page PDF.
-func MustPDF(tb testing.TB, s receipt.Signed) parsedPDF {
+func MustPDF(tb testing.TB, s receipt.Signed) pdftest.PDF {
 	tb.Helper()
 	data, err := receipt.PDF(s)
 	if err != nil {
@@ -24,7 +25,7 @@ func MustPDF(tb testing.TB, s receipt.Signed) parsedPDF {
 	if !bytes.HasPrefix(data, []byte("%PDF")) {
 		tb.Fatalf("does not start with %%PDF: %q", head(data))
 	}
-	p := MustParsePDF(tb, data)
+	p := pdftest.MustParse(tb, data)
 	if p.Pages != 1 || p.Count != 1 {
 		tb.Fatalf("%d /Type /Page objects, /Count %d; want one page", p.Pages, p.Count)
 	}
@@ -152,7 +153,7 @@ func TestPDFConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 	for i := range out {
-		if p := MustParsePDF(t, out[i]); !strings.Contains(p.Text, fmt.Sprintf("店 %d", i)) {
+		if p := pdftest.MustParse(t, out[i]); !strings.Contains(p.Text, fmt.Sprintf("店 %d", i)) {
 			t.Errorf("receipt %d lacks its merchant", i)
 		}
 	}

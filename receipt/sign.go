@@ -114,6 +114,12 @@ func (v *Verifier) KeyIDs() []string {
 	return slices.Sorted(maps.Keys(v.keys))
 }
 
+// PublicKey returns the key with the given id (nil when the verifier has
+// none), to publish it.
+func (v *Verifier) PublicKey(id string) ed25519.PublicKey {
+	return bytes.Clone(v.keys[id])
+}
+
 // Verify checks a signed receipt given as the JSON the server handed out
 // (or any re-encoding of it): it parses data with ParseSigned, finds the
 // key by the receipt's key_id, recomputes the canonical bytes and checks

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ewallet/ewallet/internal/pdffont/pdftest"
 	"github.com/ewallet/ewallet/statement"
 )
 
@@ -37,7 +38,7 @@ func FuzzWritePDF(f *testing.F) {
 		if err := statement.WritePDF(&buf, s); err != nil {
 			t.Fatalf("WritePDF: %v", err)
 		}
-		if p := MustParsePDF(t, buf.Bytes()); p.Pages < 1 || p.Pages != p.Count {
+		if p := pdftest.MustParse(t, buf.Bytes()); p.Pages < 1 || p.Pages != p.Count {
 			t.Fatalf("pages %d, /Count %d", p.Pages, p.Count)
 		}
 	})

@@ -1,7 +1,6 @@
 package statement
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 
@@ -16,19 +15,24 @@ import (
 	"github.com/johnfercher/maroto/v2/pkg/consts/pagesize"
 	"github.com/johnfercher/maroto/v2/pkg/core"
 	"github.com/johnfercher/maroto/v2/pkg/props"
-	"github.com/johnfercher/maroto/v2/pkg/repository"
+
+	"github.com/ewallet/ewallet/internal/pdffont"
 )
 
 // Page geometry: A4 portrait with maroto's default margins (10 mm left and
 // right), a 100-unit grid so column widths read as percentages.
 const (
 	grid         = 100
-	contentWidth = 210 - 10 - 10 // mm
-	family       = "wqy"         // the embedded font, for everything users typed
-	bodySize     = 7             // pt, table text
-	pad          = 1.0           // mm, cell padding
+	contentWidth = 210 - 10 - 10  // mm
+	family       = pdffont.Family // the embedded font, for everything users typed
+	bodySize     = 7              // pt, table text
+	pad          = 1.0            // mm, cell padding
 	timeLayout   = "2006-01-02 15:04"
 )
+
+// maxCellRunes caps a cell's text in the PDF so that one pathological note
+// cannot make a table row taller than a page. The CSV keeps the full text.
+const maxCellRunes = 300
 
 // column is one column of the movements table.
 type column struct {
@@ -62,16 +66,14 @@ var (
 // Latin and CJK included; characters it cannot draw are shown as '?', and a
 // cell is cut after maxCellRunes characters.
 func WritePDF(w io.Writer, s Statement) error {
-	g, err := newGlyphs()
+	g, err := pdffont.NewGlyphs()
 	if err != nil {
 		return err
 	}
-	// A copy per document: gofpdf v1.4.3 appends to slices of the font
-	// bytes while subsetting (generateChecksum), which would write into the
-	// shared embedded font and race with concurrent exports.
-	fonts, err := repository.New().AddUTF8FontFromBytes(family, fontstyle.Normal, bytes.Clone(wqyMicroHei)).Load()
+	// A copy of the font per document, so concurrent exports do not race.
+	fonts, err := pdffont.Load()
 	if err != nil {
-		return fmt.Errorf("load font: %w", err)
+		return err
 	}
 	cfg := config.NewBuilder().
 		WithPageSize(pagesize.A4).
@@ -107,7 +109,7 @@ func WritePDF(w io.Writer, s Statement) error {
 // pdf lays a statement out on a maroto document.
 type pdf struct {
 	m core.Maroto
-	g *glyphs
+	g *pdffont.Glyphs
 	s Statement
 }
 
@@ -198,7 +200,7 @@ func (p *pdf) tableHeader(cur string) core.Row {
 // embedded font, broken so that it wraps inside the column, and its style.
 func (p *pdf) cell(s string, size float64, cols int) (string, props.Text) {
 	width := float64(cols)/grid*contentWidth - 2*pad
-	return p.g.breakLongWords(p.g.clean(s), size, width), props.Text{
+	return p.g.BreakLongWords(p.g.Clean(s, maxCellRunes), size, width), props.Text{
 		Family: family, Size: size, Top: pad, Bottom: pad, Left: pad, Right: pad,
 		BreakLineStrategy: breakline.EmptySpaceStrategy,
 	}

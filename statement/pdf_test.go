@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ewallet/ewallet/internal/pdffont/pdftest"
 	"github.com/ewallet/ewallet/statement"
 )
 
@@ -32,7 +33,7 @@ func TestWritePDF(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			data := MustWritePDF(t, tt.s)
-			p := MustParsePDF(t, data)
+			p := pdftest.MustParse(t, data)
 			if p.Pages != p.Count {
 				t.Errorf("%d /Type /Page objects, page tree /Count %d", p.Pages, p.Count)
 			}
@@ -60,7 +61,7 @@ func TestWritePDFPagination(t *testing.T) {
 	pages := map[int]int{}
 	for _, n := range []int{10, 100, 500} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
-			p := MustParsePDF(t, MustWritePDF(t, NewStatement(t, n)))
+			p := pdftest.MustParse(t, MustWritePDF(t, NewStatement(t, n)))
 			pages[n] = p.Pages
 			for i := range n {
 				if id := fmt.Sprintf("txn_%04d", i); !strings.Contains(p.Text, id) {
@@ -105,7 +106,7 @@ func TestWritePDFText(t *testing.T) {
 			s := NewStatement(t, 3)
 			tt.edit(&s)
 			// Wrapped text is split over several show operators; join them.
-			text := strings.NewReplacer("\n", "", " ", "").Replace(MustParsePDF(t, MustWritePDF(t, s)).Text)
+			text := strings.NewReplacer("\n", "", " ", "").Replace(pdftest.MustParse(t, MustWritePDF(t, s)).Text)
 			squash := func(s string) string { return strings.NewReplacer("\n", "", " ", "").Replace(s) }
 			for _, w := range tt.want {
 				if !strings.Contains(text, squash(w)) {

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/ewallet/ewallet/internal/pdffont/pdftest"
 	"github.com/ewallet/ewallet/statement"
 )
 
@@ -23,7 +24,7 @@ func TestWritePDFConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 	for i := range out {
-		p := MustParsePDF(t, out[i].Bytes())
+		p := pdftest.MustParse(t, out[i].Bytes())
 		if !bytes.Contains([]byte(p.Text), []byte("txn_0019")) {
 			t.Errorf("rendering %d lacks the last line", i)
 		}

@@ -126,10 +126,12 @@ func readConfig(path string) (wallet.Config, fileConfig, error) {
 // pepper and the key of SMS-code hashes.
 type secrets struct {
 	master, pinPepper, codeSecret []byte
+	receiptSeed                   []byte // Ed25519 seed receipts are signed with
 }
 
 // loadSecrets takes each key from the config file, else the environment
-// (EWALLET_MASTER_KEY, EWALLET_PIN_PEPPER, EWALLET_CODE_SECRET), else a
+// (EWALLET_MASTER_KEY, EWALLET_PIN_PEPPER, EWALLET_CODE_SECRET,
+// EWALLET_RECEIPT_KEY), else a
 // key file in dir created with mode 0600 on first start. Servers sharing a
 // PostgreSQL database must share these keys.
 func loadSecrets(dir string, fromConfig map[string]string, getenv func(string) string) (secrets, error) {
@@ -141,6 +143,7 @@ func loadSecrets(dir string, fromConfig map[string]string, getenv func(string) s
 		{"master", "EWALLET_MASTER_KEY", "master.key", &s.master},
 		{"pin_pepper", "EWALLET_PIN_PEPPER", "pin-pepper.key", &s.pinPepper},
 		{"code_secret", "EWALLET_CODE_SECRET", "code-secret.key", &s.codeSecret},
+		{"receipt_signing", "EWALLET_RECEIPT_KEY", "receipt-signing.key", &s.receiptSeed},
 	} {
 		v := fromConfig[k.name]
 		if v == "" {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,6 +19,7 @@ import (
 	"github.com/ewallet/ewallet/ledger"
 	"github.com/ewallet/ewallet/merchant"
 	"github.com/ewallet/ewallet/notify"
+	"github.com/ewallet/ewallet/receipt"
 	"github.com/ewallet/ewallet/vault"
 	"github.com/ewallet/ewallet/wallet"
 	"github.com/ewallet/ewallet/webhook"
@@ -96,10 +98,18 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	signer, err := receipt.NewSigner(ed25519.NewKeyFromSeed(sec.receiptSeed))
+	if err != nil {
+		return err
+	}
+	receiptKeys, err := receipt.NewVerifier(signer.PublicKey())
+	if err != nil {
+		return err
+	}
 	var merchants *merchant.Service
 	hooks := webhook.New(webhook.Deps{Store: hs, Log: log, Dev: *dev,
 		Secret: func(ctx context.Context, id string) (string, error) { return merchants.WebhookSecret(ctx, id) }})
-	merchants = merchant.New(merchant.Deps{Store: ms, Ledger: l, Wallet: svc, Vault: vlt, Events: hooks, Log: log}, merchant.DefaultConfig())
+	merchants = merchant.New(merchant.Deps{Store: ms, Ledger: l, Wallet: svc, Vault: vlt, Events: hooks, Receipts: signer, Log: log}, merchant.DefaultConfig())
 	workCtx, stopWork := context.WithCancel(ctx)
 	var workers sync.WaitGroup
 	workers.Go(func() {
@@ -118,7 +128,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	srv := &http.Server{
 		Handler: api.New(api.Deps{Wallet: svc, Ledger: l, DB: db, AdminToken: *adminToken, Dev: *dev, Outbox: outbox,
-			Log: log, Metrics: metrics, IPLimit: conf.ipLimitFor(*dev), Merchants: merchants, Webhooks: hooks}),
+			Log: log, Metrics: metrics, IPLimit: conf.ipLimitFor(*dev), Merchants: merchants, Webhooks: hooks, ReceiptKeys: receiptKeys}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
