@@ -10,6 +10,7 @@ require (
 	golang.org/x/crypto v0.58.0
 	golang.org/x/image v0.18.0
 	modernc.org/sqlite v1.61.1
+	pgregory.net/rapid v1.3.0
 )
 
 require (

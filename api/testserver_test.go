@@ -88,15 +88,39 @@ type testServer struct {
 	hooks     *webhook.Service
 }
 
+// testOption changes how newTestServer builds its server.
+type testOption func(*testOptions)
+
+type testOptions struct {
+	now      func() time.Time // the ledger's and the merchants' clock; nil: time.Now
+	merchant merchant.Config
+}
+
+// withClock makes the ledger and the merchant service (hold and payment
+// deadlines) read the time from now, so that a test can move it. The
+// wallet, the webhooks and the sessions keep the real clock.
+func withClock(now func() time.Time) testOption {
+	return func(o *testOptions) { o.now = now }
+}
+
+// withMerchantConfig replaces merchant.DefaultConfig().
+func withMerchantConfig(cfg merchant.Config) testOption {
+	return func(o *testOptions) { o.merchant = cfg }
+}
+
 // newTestServer builds a server and prepares its users.
-func newTestServer(tb testing.TB) *testServer {
+func newTestServer(tb testing.TB, opts ...testOption) *testServer {
 	tb.Helper()
+	o := testOptions{merchant: merchant.DefaultConfig()}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "ewallet.db"))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	l := ledger.New(db, ledger.Options{})
+	l := ledger.New(db, ledger.Options{Now: o.now})
 	v, err := vault.New(randomKey())
 	if err != nil {
 		tb.Fatal(err)
@@ -141,7 +165,7 @@ func newTestServer(tb testing.TB) *testServer {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	merchants = merchant.New(merchant.Deps{Store: ms, Ledger: l, Wallet: svc, Vault: v, Events: hooks, Receipts: signer, Log: log}, merchant.DefaultConfig())
+	merchants = merchant.New(merchant.Deps{Store: ms, Ledger: l, Wallet: svc, Vault: v, Events: hooks, Receipts: signer, Log: log, Now: o.now}, o.merchant)
 	s := &testServer{tb: tb, svc: svc, log: logs, merchants: merchants, hooks: hooks,
 		h: New(Deps{Wallet: svc, Ledger: l, DB: db, AdminToken: testAdminToken, Dev: true, Outbox: sms, Log: log, Metrics: NewMetrics(),
 			IPLimit: DevRateLimit, Merchants: merchants, Webhooks: hooks, ReceiptKeys: receiptKeys})}

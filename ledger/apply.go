@@ -85,8 +85,9 @@ func (st *batchState) decide(r *request) answer {
 	ans := answer{}
 	if err := st.apply(&t); err != nil {
 		ans.err = err
-		if err.Code == CodeHoldNotExpired {
-			// Depends on the clock, not on the ledger: a later try may succeed.
+		if err.Code == CodeHoldNotExpired || r.t.ForgetRefusal {
+			// Depends on the clock, not on the ledger, or the caller asked:
+			// a later try may succeed.
 			return ans
 		}
 		st.out.Rejections = append(st.out.Rejections, Rejection{ID: id, Fingerprint: r.fp, Code: err.Code, Message: err.Message, Time: st.now})

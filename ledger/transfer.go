@@ -78,6 +78,12 @@ type Transfer struct {
 	HoldID    string            // Post, Void, Expire: the hold's ID
 	ExpiresAt time.Time         // Hold: optional deadline; zero means none
 	Metadata  map[string]string // free-form, part of the request and of the hash
+	// ForgetRefusal answers a refusal without remembering it under ID, so
+	// that the same ID may be tried again and succeed later: a shop's
+	// payment refused for lack of funds can still be paid after a top-up,
+	// while its ID keeps it from being paid twice. It is not part of the
+	// request's fingerprint and is not stored.
+	ForgetRefusal bool
 
 	Seq         int64     // position in the journal, from 1
 	Time        time.Time // commit time, non-decreasing in Seq

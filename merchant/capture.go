@@ -50,8 +50,17 @@ func (s *Service) Capture(ctx context.Context, m Merchant, id string, amount int
 	case err == nil:
 	case code == ledger.CodeHoldExpired || code == ledger.CodeHoldNotPending:
 		return s.afterHold(ctx, p)
-	case code == ledger.CodeIdempotencyConflict: // captured with another amount by another process
-		return s.Store.Payment(ctx, p.ID)
+	case code == ledger.CodeIdempotencyConflict:
+		// The capture's ID was used before: by a capture of another
+		// amount that committed (another process), or by one the ledger
+		// refused and remembers (the hold had expired).
+		if prior, err := s.Ledger.GetTransfer(ctx, t.ID); err == nil {
+			if err := s.applyTransfer(ctx, prior); err != nil {
+				return Payment{}, err
+			}
+			return s.Store.Payment(ctx, p.ID)
+		}
+		return s.afterHold(ctx, p)
 	default:
 		return Payment{}, fromLedger(err)
 	}
@@ -107,15 +116,19 @@ func (s *Service) afterHold(ctx context.Context, p Payment) (Payment, error) {
 	if err != nil {
 		return Payment{}, err
 	}
-	switch hs["pay:"+p.ID].Status {
-	case ledger.HoldExpired:
+	h := hs["pay:"+p.ID]
+	switch {
+	case h.Status == ledger.HoldPending && !h.ExpiresAt.IsZero() && !s.now().Before(h.ExpiresAt):
+		// Past its deadline, not yet released by the sweeper.
+		return Payment{}, wallet.Errorf(wallet.CodePaymentExpired, "the authorization has expired")
+	case h.Status == ledger.HoldExpired:
 		s.Wallet.ForgetUsage(p.PayerID)
 		p, err = s.setStatus(ctx, p, Expired)
 		if err == nil && p.Status == Expired {
 			err = wallet.Errorf(wallet.CodePaymentExpired, "the authorization has expired")
 		}
 		return p, err
-	case ledger.HoldVoided:
+	case h.Status == ledger.HoldVoided:
 		return s.setStatus(ctx, p, Canceled)
 	}
 	return s.Store.Payment(ctx, p.ID)

@@ -162,7 +162,9 @@ func (s *Service) Pay(ctx context.Context, u wallet.User, id, pin string, idem w
 	fee := feeOn(p.Amount, m.FeeBP)
 	captureBy := s.now().UTC().Truncate(time.Microsecond).Add(s.cfg.CaptureWithin)
 	res, err := s.Wallet.Spend(ctx, u, pin, p.Amount, p.Currency, idem, kindPayment, c, func(src ledger.AccountID) ledger.Transfer {
-		t := ledger.Transfer{ID: "pay:" + p.ID, Kind: kindPayment, Metadata: map[string]string{
+		// A refusal (insufficient funds) is not remembered under the
+		// payment's transfer ID: the payer may top up and pay again.
+		t := ledger.Transfer{ID: "pay:" + p.ID, Kind: kindPayment, ForgetRefusal: true, Metadata: map[string]string{
 			"op": p.ID, "type": kindPayment, "from": u.ID, "to": m.ID, "currency": string(p.Currency),
 			"note": p.Description, "fp": hex.EncodeToString(idem.Fingerprint[:]), "key": idem.Key, "amount": strconv.FormatInt(p.Amount, 10)}}
 		if p.Manual {

@@ -102,6 +102,28 @@ func testIdempotency(t *testing.T, open opener) {
 		f.balance(bob.ID, 100, 0)
 	})
 
+	t.Run("ForgetRefusal", func(t *testing.T) {
+		f := newFixture(t, open)
+		w, alice, bob := f.world(money.CNY), f.wallet("alice", money.CNY), f.wallet("bob", money.CNY)
+		tr := ledger.Move("pay:1", "payment", alice.ID, bob.ID, 100)
+		tr.ForgetRefusal = true
+		f.refuse(tr, ledger.CodeInsufficientFunds)
+		changed := ledger.Move("pay:1", "payment", alice.ID, bob.ID, 50)
+		changed.ForgetRefusal = true
+		f.refuse(changed, ledger.CodeInsufficientFunds) // nothing remembered: no conflict either
+		f.move("fund", w.ID, alice.ID, 1000)
+		paid := f.transfer(tr)
+		f.balance(alice.ID, 900, 0)
+		f.balance(bob.ID, 100, 0)
+		// Once it committed, the ID is taken as for any transfer.
+		f.refuse(changed, ledger.CodeIdempotencyConflict)
+		res, err := f.l.Transfer(f.ctx, tr)
+		if err != nil || !res.Replayed || res.Transfer.Seq != paid.Seq {
+			t.Fatalf("the same transfer again: %+v %v", res, err)
+		}
+		f.balance(alice.ID, 900, 0)
+	})
+
 	t.Run("StateRefusalsStick", func(t *testing.T) {
 		f := newFixture(t, open)
 		w, alice := f.world(money.CNY), f.wallet("alice", money.CNY)
