@@ -216,26 +216,16 @@ func (a *API) merchantBalances(c *call) {
 // toPaymentByID renders a payment for whoever asked, its merchant or its
 // payer.
 func (a *API) toPaymentByID(c *call, p merchant.Payment) merchant.PaymentView {
-	m := c.merchant
-	if m.ID == "" && p.ID != "" {
-		m, _ = a.Merchants.Store.Merchant(c.ctx(), p.MerchantID)
-	}
+	m, _ := a.merchantOf(c, p)
 	return a.Merchants.View(m, p)
 }
 
 // paymentQR serves a payment's QR as a PNG a phone can scan from a screen.
 func (a *API) paymentQR(c *call) {
-	p, err := a.paymentFor(c, c.r.PathValue("id"))
+	p, m, err := a.paymentAndMerchant(c)
 	if err != nil {
 		a.fail(c, err)
 		return
-	}
-	m := c.merchant
-	if m.ID == "" {
-		if m, err = a.Merchants.Store.Merchant(c.ctx(), p.MerchantID); err != nil {
-			a.fail(c, err)
-			return
-		}
 	}
 	png, err := emvqr.PNG(a.Merchants.QRPayload(m, p), 512)
 	if err != nil {
@@ -253,4 +243,23 @@ func (a *API) paymentFor(c *call, id string) (merchant.Payment, error) {
 		return a.Merchants.Get(c.ctx(), c.merchant, id)
 	}
 	return a.Merchants.GetForPayer(c.ctx(), c.user, id)
+}
+
+// paymentAndMerchant reads the payment of the path's {id} for its merchant
+// or its payer, with its merchant.
+func (a *API) paymentAndMerchant(c *call) (merchant.Payment, merchant.Merchant, error) {
+	p, err := a.paymentFor(c, c.r.PathValue("id"))
+	if err != nil {
+		return p, merchant.Merchant{}, err
+	}
+	m, err := a.merchantOf(c, p)
+	return p, m, err
+}
+
+// merchantOf is the merchant of p: the caller, or the one its payer paid.
+func (a *API) merchantOf(c *call, p merchant.Payment) (merchant.Merchant, error) {
+	if c.merchant.ID != "" || p.ID == "" {
+		return c.merchant, nil
+	}
+	return a.Merchants.Store.Merchant(c.ctx(), p.MerchantID)
 }

@@ -50,17 +50,10 @@ func (a *API) paymentReceiptPDF(c *call) {
 }
 
 func (a *API) paymentReceiptOf(c *call) (receipt.Signed, bool) {
-	p, err := a.paymentFor(c, c.r.PathValue("id"))
+	p, m, err := a.paymentAndMerchant(c)
 	if err != nil {
 		a.fail(c, err)
 		return receipt.Signed{}, false
-	}
-	m := c.merchant
-	if m.ID == "" {
-		if m, err = a.Merchants.Store.Merchant(c.ctx(), p.MerchantID); err != nil {
-			a.fail(c, err)
-			return receipt.Signed{}, false
-		}
 	}
 	s, err := a.Merchants.PaymentReceipt(c.ctx(), m, p)
 	if err != nil {
