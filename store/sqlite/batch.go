@@ -18,8 +18,31 @@ type batchTx struct {
 	head ledger.Head
 }
 
+// walRestartFrames is how long the WAL may grow (16 MiB of 4 KiB pages)
+// before the writer restarts it; see restartWAL.
+var walRestartFrames int64 = 4096
+
+// restartWAL lets the WAL start again from its beginning. SQLite restarts
+// the WAL when a write transaction begins while every frame in it has been
+// copied into the database. Under a steady load the background
+// checkpointer never wins that race: the writer appends while it copies,
+// and the WAL grew by gigabytes in a minute, every commit appending to new
+// blocks of the file. So when the WAL is long, the writer itself, between
+// two batches, copies the frames the checkpointer has not copied yet (its
+// last 50 ms or so) and the next batch starts the WAL over.
+func (db *DB) restartWAL(ctx context.Context) {
+	if db.walFrames.Load() < walRestartFrames {
+		return
+	}
+	db.walFrames.Store(0)
+	// PASSIVE: if the background checkpointer is busy right now, this does
+	// what it can and the next long WAL tries again.
+	db.write.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`)
+}
+
 // BeginBatch implements ledger.Store.
 func (db *DB) BeginBatch(ctx context.Context) (ledger.BatchTx, error) {
+	db.restartWAL(ctx)
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err

@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -36,6 +37,10 @@ type DB struct {
 	stop  chan struct{}
 	done  chan struct{}
 	once  sync.Once
+
+	// walFrames is the WAL's length in frames at the checkpointer's last
+	// pass; BeginBatch restarts the WAL when it grew past walRestartFrames.
+	walFrames atomic.Int64
 }
 
 // Open opens (creating if needed) the database at path and applies the
@@ -177,7 +182,10 @@ func (db *DB) checkpointer() {
 			db.ckpt.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
 			return
 		case <-tick.C:
-			db.ckpt.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
+			var busy, frames, done int64
+			if db.ckpt.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &done) == nil {
+				db.walFrames.Store(frames)
+			}
 		}
 	}
 }

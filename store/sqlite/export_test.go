@@ -1,0 +1,4 @@
+package sqlite
+
+// SetWALRestartFrames lets a test restart the WAL sooner.
+func SetWALRestartFrames(n int64) { walRestartFrames = n }
