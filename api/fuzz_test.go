@@ -2,7 +2,6 @@ package api
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -22,20 +21,6 @@ import (
 // Every answer must be one the contract allows for its route, never a 500
 // (the handler turns panics into 500s), in the error envelope when it is
 // not a success, and valid JSON when it is.
-
-// skipKnown lets a fuzzing run look past the bugs already reported: with
-// it, an input whose answer shows one of them is skipped (see knownBug).
-// Without it (the default, and what plain `go test` does) it fails.
-var skipKnown = flag.Bool("skipknown", false, "skip fuzz inputs whose answer shows a bug already reported, to look for new ones")
-
-// knownBug skips the input under -skipknown when its answer shows a bug
-// already reported. Delete a call once its bug is fixed.
-func knownBug(t *testing.T, shows bool, bug string) {
-	t.Helper()
-	if *skipKnown && shows {
-		t.Skip("known bug: " + bug)
-	}
-}
 
 // contractCodes are the error codes shared/API.md defines ("internal"
 // and "unavailable", the 5xx, are never expected of the test server).
