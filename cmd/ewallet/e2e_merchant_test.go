@@ -193,6 +193,23 @@ func TestAPIPayments(t *testing.T) {
 			want(t, c.do("POST", "/v1/payments/"+id+"/pay", alice.token, "", map[string]any{"pin": alice.pin}), 400, "idempotency_key_required")
 		})
 
+		t.Run("RotateKey", func(t *testing.T) {
+			c := c.at(t)
+			r := c.do("POST", "/v1/merchant/keys", s.sk, "", nil)
+			want(t, r, 201, "")
+			sk := r.str("secret_key")
+			if len(sk) < 20 || sk[:3] != "sk_" || sk == s.sk {
+				t.Fatalf("rotated key: %s", r.raw)
+			}
+			// Both keys work during the overlap; a made-up one does not.
+			for _, key := range []string{sk, s.sk} {
+				if m := c.do("GET", "/v1/merchant", key, "", nil); m.status != 200 || m.str("id") != s.id || m.str("secret_key") != "" {
+					t.Fatalf("GET /v1/merchant with a key: %d %s", m.status, m.raw)
+				}
+			}
+			want(t, c.do("GET", "/v1/merchant", sk+"x", "", nil), 401, "unauthenticated")
+		})
+
 		t.Run("Verify", func(t *testing.T) {
 			c := c.at(t)
 			r := c.do("GET", "/v1/admin/ledger/verify", c.admin, "", nil)
