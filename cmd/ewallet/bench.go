@@ -34,8 +34,8 @@ type benchPlan struct {
 // parseBench turns the flags into validated run configurations. Unknown
 // values are errors, never a default.
 func parseBench(e *env, args []string) (benchPlan, error) {
-	fs := newFlagSet(e, "bench", "[--workload W1,W2,W3] [--level engine|http] [--url URL --admin-token T] [--backend sqlite|postgres] [--db URL] [--data DIR] [--callers N] [--duration 10s] [--users N] [--json]")
-	workloads := fs.String("workload", "W1,W2,W3", "comma-separated workloads of shared/BENCH.md: W1 p2p-uniform, W2 merchant-hotspot, W3 batch (W4 mixed is not implemented yet)")
+	fs := newFlagSet(e, "bench", "[--workload W1,W2,W3,W4] [--level engine|http] [--url URL --admin-token T] [--backend sqlite|postgres] [--db URL] [--data DIR] [--callers N] [--duration 10s] [--users N] [--json]")
+	workloads := fs.String("workload", "W1,W2,W3", "comma-separated workloads of shared/BENCH.md: W1 p2p-uniform, W2 merchant-hotspot, W3 batch (engine level only), W4 mixed (http level only)")
 	level := fs.String("level", string(bench.LevelEngine), "engine (in-process) or http (a separate server process, with real users, tokens, PINs and keys)")
 	backend := fs.String("backend", string(bench.SQLite), "sqlite or postgres")
 	db := fs.String("db", defaultBenchDB, "PostgreSQL server for --backend postgres; each run creates and drops a database ewallet_bench_* there")
@@ -93,6 +93,13 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	plan, err := parseBench(e, args)
 	if err != nil {
 		return err
+	}
+	if path := e.getenv("EWALLET_CPUPROFILE"); path != "" {
+		stop, err := startCPUProfile(path)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	first := plan.runs[0]
 	if _, err := os.Stat(first.DataDir); errors.Is(err, os.ErrNotExist) {

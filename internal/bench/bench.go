@@ -3,7 +3,8 @@
 // percentiles, errors by ledger code, peak memory, and, for context, the
 // disk's fsync rate and PostgreSQL's pgbench TPS. Every run starts from a
 // fresh database and ends with ledger.Verify. `ewallet bench` is its
-// command line; the HTTP level will reuse the same workloads.
+// command line. The HTTP level (http.go, mixed.go) drives a separate
+// `ewallet serve --dev` process through the API.
 package bench
 
 import (
@@ -27,7 +28,7 @@ const (
 	W1 Workload = "W1" // p2p-uniform: transfers between random distinct users
 	W2 Workload = "W2" // merchant-hotspot: every transfer pays one merchant
 	W3 Workload = "W3" // batch: W1's transfers submitted 100 at a time
-	W4 Workload = "W4" // mixed: not implemented yet
+	W4 Workload = "W4" // mixed: payments, P2P, top-ups and reads (HTTP level only)
 )
 
 // Title is the workload's short name from BENCH.md.
@@ -56,16 +57,15 @@ func (w Workload) DefaultCallers() int {
 
 func (w Workload) check() error {
 	switch w {
-	case W1, W2, W3:
+	case W1, W2, W3, W4:
 		return nil
-	case W4:
-		return fmt.Errorf("workload W4 (mixed): %w", ErrNotImplemented)
 	}
 	return fmt.Errorf("unknown workload %q (want W1, W2, W3 or W4)", string(w))
 }
 
 // ParseWorkloads parses a comma-separated list such as "W1,W2". Every name
-// must be a workload that runs; an empty list is an error.
+// must be one of BENCH.md's workloads (whether it runs at a level is
+// Config.Validate's call); an empty list is an error.
 func ParseWorkloads(s string) ([]Workload, error) {
 	var out []Workload
 	for _, f := range strings.Split(s, ",") {
@@ -135,6 +135,11 @@ func (c Config) Validate() error {
 	}
 	switch c.Level {
 	case LevelEngine:
+		if c.Workload == W4 {
+			// The mix is payments, top-ups and reads as the API has them; the
+			// ledger alone has none of those, so there is nothing honest to run.
+			return fmt.Errorf("workload W4 (mixed) at the engine level: %w (it runs at --level http)", ErrNotImplemented)
+		}
 	case LevelHTTP:
 		if c.Workload == W3 {
 			return errors.New("W3 (batch) has no HTTP form: the API takes one transfer per call")
@@ -185,6 +190,21 @@ type Result struct {
 	Verify     string           `json:"verify"`       // "ok" or "failed"
 	Problem    string           `json:"problem,omitempty"`
 	PgbenchTPS *float64         `json:"pgbench_tps,omitempty"` // set by the caller on postgres
+	// Ops breaks W4's operations down by kind (payment, p2p, topup, read, and
+	// a payment's two requests as payment_create and payment_pay).
+	Ops map[string]OpStats `json:"ops,omitempty"`
+	// Money is W4's exact money check.
+	Money *MixMoney `json:"money,omitempty"`
+}
+
+// OpStats is one kind of operation of a mixed run: how many were made, how
+// many succeeded (for money movements: committed), and their latency.
+type OpStats struct {
+	Calls int64   `json:"calls"`
+	OK    int64   `json:"ok"`
+	P50ms float64 `json:"p50_ms"`
+	P95ms float64 `json:"p95_ms"`
+	P99ms float64 `json:"p99_ms"`
 }
 
 // VerifyError is returned by Run when the ledger fails verification after

@@ -17,8 +17,8 @@ func TestParseWorkloads(t *testing.T) {
 		{in: "W1", want: []Workload{W1}},
 		{in: "W1,W2,W3", want: []Workload{W1, W2, W3}},
 		{in: " W3 , W1", want: []Workload{W3, W1}},
-		{in: "W4", err: "not implemented yet"},
-		{in: "W1,W4", err: "not implemented yet"},
+		{in: "W4", want: []Workload{W4}},
+		{in: "W1,W4", want: []Workload{W1, W4}},
 		{in: "w1", err: "unknown workload"},
 		{in: "W5", err: "unknown workload"},
 		{in: "", err: "unknown workload"},
@@ -56,7 +56,7 @@ func TestConfigValidate(t *testing.T) {
 		change func(*Config)
 		err    string
 	}{
-		"W4":              {func(c *Config) { c.Workload = W4 }, "not implemented yet"},
+		"EngineMixed":     {func(c *Config) { c.Workload = W4 }, "not implemented yet"},
 		"UnknownWorkload": {func(c *Config) { c.Workload = "W9" }, "unknown workload"},
 		"HTTPBatch":       {func(c *Config) { c.Level, c.Workload = LevelHTTP, W3 }, "no HTTP form"},
 		"UnknownLevel":    {func(c *Config) { c.Level = "kernel" }, "unknown level"},
@@ -81,6 +81,13 @@ func TestConfigValidate(t *testing.T) {
 			}
 		})
 	}
+	t.Run("HTTPMixed", func(t *testing.T) {
+		c := valid
+		c.Level, c.Workload = LevelHTTP, W4
+		if err := c.Validate(); err != nil {
+			t.Fatal(err)
+		}
+	})
 	t.Run("PostgresURL", func(t *testing.T) {
 		c := valid
 		c.Backend, c.DB = Postgres, "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"

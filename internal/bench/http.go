@@ -73,6 +73,10 @@ func startServer(ctx context.Context, c Config) (*httpServer, error) {
 	admin := hex.EncodeToString(tok[:])
 	args := []string{"serve", "--dev", "--addr", "127.0.0.1:0", "--admin-token", admin, "--log-level", "error"}
 	env := append(os.Environ(), "EWALLET_DATA="+dir, "EWALLET_DB=")
+	if p := os.Getenv("EWALLET_CPUPROFILE"); p != "" {
+		// The server profiles itself too; not into the bench's own file.
+		env = append(env, "EWALLET_CPUPROFILE="+p+".server")
+	}
 	drop := func() error { return nil }
 	if c.Backend == Postgres {
 		url, d, err := scratchDB(ctx, c.DB, "ewallet_bench_")
@@ -148,6 +152,27 @@ func (s *httpServer) call(ctx context.Context, method, path, token, key string, 
 	return res.StatusCode, "", nil
 }
 
+// send is call for a request that may move money, made the way a phone
+// makes it: an answer lost to the network, a 5xx or a 409
+// request_in_progress is retried with the same Idempotency-Key, up to 20
+// times 10 ms apart. It returns the first real answer (2xx or 4xx) or, when
+// none came, an error that ends the run.
+func (s *httpServer) send(ctx context.Context, method, path, token, key string, body, out any) (int, string, error) {
+	for attempt := 0; ; attempt++ {
+		status, code, err := s.call(ctx, method, path, token, key, body, out)
+		if err == nil && status < 500 && code != "request_in_progress" {
+			if status >= 400 && code == "" {
+				code = "http_" + strconv.Itoa(status)
+			}
+			return status, code, nil
+		}
+		if attempt >= 20 || ctx.Err() != nil {
+			return status, code, fmt.Errorf("%s %s (key %s): status %d %s %v", method, path, key, status, code, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // must is call that wants status.
 func (s *httpServer) must(ctx context.Context, status int, method, path, token, key string, body, out any) error {
 	got, code, err := s.call(ctx, method, path, token, key, body, out)
@@ -160,6 +185,7 @@ func (s *httpServer) must(ctx context.Context, status int, method, path, token, 
 // benchUser is a wallet holder of the HTTP workload.
 type benchUser struct {
 	phone, token, wallet string
+	card                 string // the bound sandbox card that always approves
 }
 
 var codeRE = regexp.MustCompile(`\b(\d{6})\b`)
@@ -201,6 +227,7 @@ func (s *httpServer) newUser(ctx context.Context, phone string, fund int64) (ben
 	if err := s.must(ctx, 201, "POST", "/v1/me/cards", u.token, "", map[string]any{"number": "4242424242424242", "exp_month": 12, "exp_year": 2099, "holder": "Bench"}, &card); err != nil {
 		return u, err
 	}
+	u.card = card.ID
 	var top struct{ Status string }
 	body := map[string]string{"card_id": card.ID, "amount": money.Format(fund, money.CNY), "currency": "CNY", "pin": benchPIN}
 	if err := s.must(ctx, 201, "POST", "/v1/topups", u.token, "fund", body, &top); err != nil {
@@ -287,21 +314,15 @@ func driveHTTP(ctx context.Context, s *httpServer, users []benchUser, merchant b
 				body := map[string]any{"to": map[string]string{"wallet_id": to.wallet}, "amount": amount, "currency": "CNY", "pin": benchPIN}
 				key := "bench-" + strconv.FormatInt(seq.Add(1), 10)
 				t0 := time.Now()
-				for attempt := 0; ; attempt++ {
-					status, code, err := s.call(ctx, "POST", "/v1/transfers", users[from].token, key, body, nil)
-					switch {
-					case err == nil && status == 201:
-						st.ok++
-					case err == nil && status < 500 && code != "request_in_progress":
-						st.errs[code]++
-					case attempt < 20 && ctx.Err() == nil:
-						time.Sleep(10 * time.Millisecond)
-						continue
-					default:
-						fatal.Store(fmt.Errorf("transfer %s: status %d %s %v", key, status, code, err))
-						return
-					}
-					break
+				status, code, err := s.send(ctx, "POST", "/v1/transfers", users[from].token, key, body, nil)
+				if err != nil {
+					fatal.Store(fmt.Errorf("transfer: %w", err))
+					return
+				}
+				if status == 201 {
+					st.ok++
+				} else {
+					st.errs[code]++
 				}
 				st.lat.Record(time.Since(t0))
 			}
@@ -333,27 +354,60 @@ func checkHTTPBalances(ctx context.Context, s *httpServer, users []benchUser, me
 	}
 	var sum int64
 	for _, u := range all {
-		var b struct {
-			Data []struct{ Currency, Total string }
-		}
-		if err := s.must(ctx, 200, "GET", "/v1/me/balances", u.token, "", nil, &b); err != nil {
+		n, err := s.balanceCNY(ctx, "/v1/me/balances", u.token)
+		if err != nil {
 			return err
 		}
-		for _, row := range b.Data {
-			if row.Currency == "CNY" {
-				n, err := money.Parse(row.Total, money.CNY)
-				if err != nil {
-					return err
-				}
-				sum += n
-			}
-		}
+		sum += n
 	}
 	want := int64(len(all)) * fund
 	if sum != want {
 		return fmt.Errorf("balances sum to %s CNY, top-ups to %s", money.Format(sum, money.CNY), money.Format(want, money.CNY))
 	}
 	return nil
+}
+
+// balanceCNY is the CNY total (available + pending) that path
+// (/v1/me/balances or /v1/merchant/balances) shows to token's holder.
+func (s *httpServer) balanceCNY(ctx context.Context, path, token string) (int64, error) {
+	var b struct {
+		Data []struct{ Currency, Total string }
+	}
+	if err := s.must(ctx, 200, "GET", path, token, "", nil, &b); err != nil {
+		return 0, err
+	}
+	var sum int64
+	for _, row := range b.Data {
+		if row.Currency == "CNY" {
+			n, err := money.Parse(row.Total, money.CNY)
+			if err != nil {
+				return 0, fmt.Errorf("%s: %w", path, err)
+			}
+			sum += n
+		}
+	}
+	return sum, nil
+}
+
+// verifyLedger asks the server to check every ledger invariant and returns
+// the problem it found ("" when the ledger is sound).
+func (s *httpServer) verifyLedger(ctx context.Context) (problem string, err error) {
+	var v struct {
+		OK      bool `json:"ok"`
+		Problem *struct {
+			Message string `json:"message"`
+		} `json:"problem"`
+	}
+	if err := s.must(ctx, 200, "GET", "/v1/admin/ledger/verify", s.admin, "", nil, &v); err != nil {
+		return "", err
+	}
+	switch {
+	case v.OK:
+		return "", nil
+	case v.Problem != nil && v.Problem.Message != "":
+		return v.Problem.Message, nil
+	}
+	return "the server answered ok=false without a problem", nil
 }
 
 // serverRSS reads the peak resident memory of the server process.
@@ -382,6 +436,9 @@ func runHTTP(ctx context.Context, c Config, fsyncs float64, logf func(string, ..
 			logf("server stop: %v", err)
 		}
 	}()
+	if c.Workload == W4 {
+		return runMixed(ctx, c, s, fsyncs, logf)
+	}
 	start := time.Now()
 	users, merchant, err := setupHTTP(ctx, s, c.Workload, c.Users)
 	if err != nil {
@@ -396,24 +453,16 @@ func runHTTP(ctx context.Context, c Config, fsyncs float64, logf func(string, ..
 		Transfers: st.ok, TPS: round(float64(st.ok)/elapsed.Seconds(), 1), P50ms: ms(st.lat.Percentile(50)), P95ms: ms(st.lat.Percentile(95)),
 		P99ms: ms(st.lat.Percentile(99)), Errors: st.errs, RSSMB: serverRSS(s.pid), FsyncsPerS: math.Round(fsyncs), Verify: "ok"}
 	logf("%d transfers committed; verifying the ledger and the balances", st.ok)
-	var v struct {
-		OK      bool `json:"ok"`
-		Problem *struct {
-			Message string `json:"message"`
-		} `json:"problem"`
-	}
-	if err := s.must(ctx, 200, "GET", "/v1/admin/ledger/verify", s.admin, "", nil, &v); err != nil {
+	problem, err := s.verifyLedger(ctx)
+	if err != nil {
 		return r, err
 	}
 	if err := checkHTTPBalances(ctx, s, users, merchant, httpFundEach(c.Users)); err != nil {
 		r.Verify, r.Problem = "failed", err.Error()
 		return r, err
 	}
-	if !v.OK {
-		r.Verify = "failed"
-		if v.Problem != nil {
-			r.Problem = v.Problem.Message
-		}
+	if problem != "" {
+		r.Verify, r.Problem = "failed", problem
 		return r, errors.New("ledger verification failed: " + r.Problem)
 	}
 	return r, nil
