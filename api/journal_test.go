@@ -122,3 +122,31 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestPayAnswerLost: the money of a pay committed but its answer was never
+// stored (a crash in between). The retry with the same key and body must
+// get the success, not "already paid"; another key gets 409.
+func TestPayAnswerLost(t *testing.T) {
+	s := newTestServer(t)
+	ctx := t.Context()
+	p := s.mustCall("POST", "/v1/payments", s.merchantKey, "", map[string]any{"amount": "8.00", "currency": "CNY",
+		"reference": "lost", "capture": "automatic"}, http.StatusCreated)
+	id := p["id"].(string)
+	body := mustJSON(map[string]any{"pin": testPIN})
+	first := s.do("POST", "/v1/payments/"+id+"/pay", s.payer.token, "lost-answer", body)
+	if first.status != http.StatusOK {
+		t.Fatalf("pay: %d %s", first.status, first.body)
+	}
+	if _, err := s.svc.Store.DeleteAnswersBefore(ctx, time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.merchants.FollowJournal(ctx)
+	must(t, err)
+	again := s.do("POST", "/v1/payments/"+id+"/pay", s.payer.token, "lost-answer", body)
+	if again.status != http.StatusOK || again.json()["status"] != "succeeded" || again.json()["id"] != id {
+		t.Fatalf("the same pay after its answer was lost: %d %s", again.status, again.body)
+	}
+	if r := s.do("POST", "/v1/payments/"+id+"/pay", s.payer.token, "another-key", body); r.status != http.StatusConflict || r.errorCode() != "payment_not_payable" {
+		t.Fatalf("another pay of it: %d %s", r.status, r.body)
+	}
+}

@@ -145,6 +145,9 @@ func (s *Service) Pay(ctx context.Context, u wallet.User, id, pin string, idem w
 		return Payment{}, wallet.Errorf(wallet.CodePaymentExpired, "the payment has expired")
 	case RequiresPayment:
 	default:
+		if s.paidBy(ctx, p, u, idem) {
+			return p, nil // this very request paid it; its answer was lost
+		}
 		return Payment{}, wallet.Errorf(wallet.CodePaymentNotPayable, "the payment was already paid or canceled")
 	}
 	m, err := s.Store.Merchant(ctx, p.MerchantID)
@@ -188,6 +191,16 @@ func (s *Service) Pay(ctx context.Context, u wallet.User, id, pin string, idem w
 	}
 	s.kick()
 	return s.recordPaid(ctx, p, u.ID, fee, res.Transfer.ExpiresAt, res.Transfer)
+}
+
+// paidBy reports whether the payment's money moved for this request: the
+// same payer, Idempotency-Key and body. The API stores a pay's answer after
+// the money commits; when that answer was lost (a crash in between), the
+// retry must get the success, not "already paid".
+func (s *Service) paidBy(ctx context.Context, p Payment, u wallet.User, idem wallet.Idem) bool {
+	t, err := s.Ledger.GetTransfer(ctx, "pay:"+p.ID)
+	return err == nil && t.Metadata["from"] == u.ID && t.Metadata["key"] == idem.Key &&
+		t.Metadata["fp"] == hex.EncodeToString(idem.Fingerprint[:])
 }
 
 // recordPaid mirrors a committed payment in the payments table. The ledger
