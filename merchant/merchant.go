@@ -19,6 +19,7 @@ import (
 	"encoding/base64"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ewallet/ewallet/ledger"
@@ -83,6 +84,7 @@ type Service struct {
 	now   func() time.Time
 	locks keyedMutex // one payment's captures, cancels and refunds at a time
 	kicks chan struct{}
+	names sync.Map // merchant ID → wallet.Counterparty
 }
 
 // New builds a Service.
@@ -94,7 +96,24 @@ func New(d Deps, cfg Config) *Service {
 	if s.Log == nil {
 		s.Log = slog.New(slog.DiscardHandler)
 	}
+	if s.Wallet != nil {
+		s.Wallet.SetParties(s.Counterparty) // holders' histories name the shops they paid
+	}
 	return s
+}
+
+// Counterparty names a merchant as a holder's history shows it.
+func (s *Service) Counterparty(ctx context.Context, id string) (wallet.Counterparty, bool) {
+	if v, ok := s.names.Load(id); ok {
+		return v.(wallet.Counterparty), true
+	}
+	m, err := s.Store.Merchant(ctx, id)
+	if err != nil {
+		return wallet.Counterparty{}, false
+	}
+	cp := wallet.Counterparty{Type: "merchant", Name: m.Name}
+	s.names.Store(id, cp) // a merchant's name does not change
+	return cp, true
 }
 
 // Create registers a merchant for a user and returns it with its secret

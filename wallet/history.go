@@ -25,6 +25,14 @@ type Txn struct {
 	seq          int64
 }
 
+// PartyNamer names a counterparty that is not a holder (a merchant, mch_…):
+// false when it does not know the ID.
+type PartyNamer func(ctx context.Context, id string) (Counterparty, bool)
+
+// SetParties tells the history how to name counterparties that are not
+// holders (the merchant service, which is built after the wallet).
+func (s *Service) SetParties(p PartyNamer) { s.parties.Store(&p) }
+
 // Counterparty is who was on the other side of a line.
 type Counterparty struct {
 	Type  string // user, merchant, bank, system
@@ -284,6 +292,11 @@ func (s *Service) counterparty(ctx context.Context, t *ledger.Transfer, dir stri
 	}
 	if other == "" {
 		return Counterparty{Type: "system", Name: "ewallet"}
+	}
+	if p := s.parties.Load(); p != nil && !strings.HasPrefix(other, "usr_") {
+		if cp, ok := (*p)(ctx, other); ok {
+			return cp
+		}
 	}
 	u, err := s.User(ctx, other)
 	if err != nil {

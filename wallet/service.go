@@ -9,6 +9,7 @@ import (
 	"encoding/base32"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ewallet/ewallet/auth"
@@ -41,6 +42,7 @@ type Deps struct {
 // Service is safe for concurrent use.
 type Service struct {
 	Deps
+	parties  atomic.Pointer[PartyNamer] // see SetParties
 	cfg      Config
 	now      func() time.Time
 	log      *slog.Logger

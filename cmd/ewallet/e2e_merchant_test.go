@@ -193,6 +193,31 @@ func TestAPIPayments(t *testing.T) {
 			want(t, c.do("POST", "/v1/payments/"+id+"/pay", alice.token, "", map[string]any{"pin": alice.pin}), 400, "idempotency_key_required")
 		})
 
+		t.Run("History", func(t *testing.T) {
+			c := c.at(t)
+			id := c.newPayment(s, "6.00", "automatic")
+			want(t, pay(alice, id, c.key()), 200, "")
+			want(t, c.do("POST", "/v1/refunds", s.sk, c.key(), map[string]any{"payment_id": id, "amount": "1.50"}), 201, "")
+			r := c.do("GET", "/v1/me/transactions?limit=5", alice.token, "", nil)
+			want(t, r, 200, "")
+			lines, _ := r.body["data"].([]any)
+			seen := map[string]bool{}
+			for _, l := range lines {
+				l := l.(map[string]any)
+				cp, _ := l["counterparty"].(map[string]any)
+				switch l["type"] {
+				case "payment", "refund":
+					if cp["type"] != "merchant" || cp["name"] != "Noodle Bar" {
+						t.Fatalf("%s line's counterparty %v, want the merchant Noodle Bar", l["type"], cp)
+					}
+					seen[l["type"].(string)+" "+l["amount"].(string)+" "+l["direction"].(string)] = true
+				}
+			}
+			if !seen["payment 6.00 out"] || !seen["refund 1.50 in"] {
+				t.Fatalf("history: %s", r.raw)
+			}
+		})
+
 		t.Run("RotateKey", func(t *testing.T) {
 			c := c.at(t)
 			r := c.do("POST", "/v1/merchant/keys", s.sk, "", nil)
