@@ -45,7 +45,7 @@ func (s *Service) Statement(ctx context.Context, u User, from, to time.Time) (st
 		}
 		sec := statement.Section{Currency: string(c), Opening: money.Format(opening, c), Closing: money.Format(closing, c)}
 		var in, out int64
-		err = s.eachTxn(ctx, u, c, to, 0, func(t Txn) bool {
+		err = s.eachTxn(ctx, u, c, to, 0, 0, func(t Txn) bool {
 			if t.CreatedAt.Before(from) || len(sec.Lines) >= maxStatementLines {
 				return false
 			}

@@ -76,7 +76,7 @@ func (s *Service) Transactions(ctx context.Context, u User, f TxnFilter) ([]Txn,
 func (s *Service) transactions(ctx context.Context, u User, f TxnFilter, before int64) (out []Txn, more, found bool, err error) {
 	out = make([]Txn, 0, f.Limit)
 	skipping := f.StartingAfter != ""
-	err = s.eachTxn(ctx, u, f.Currency, f.To, before, func(t Txn) bool {
+	err = s.eachTxn(ctx, u, f.Currency, f.To, before, f.Limit+1, func(t Txn) bool {
 		if !f.From.IsZero() && t.CreatedAt.Before(f.From) {
 			return false
 		}
@@ -135,8 +135,14 @@ func (f TxnFilter) matches(t Txn) bool {
 
 // eachTxn calls fn for every history line of the user's accounts (one
 // currency, or all), newest first, from before `to` (zero: now) and below
-// the journal sequence before (0: no bound), until fn returns false.
-func (s *Service) eachTxn(ctx context.Context, u User, only money.Currency, to time.Time, before int64, fn func(Txn) bool) error {
+// the journal sequence before (0: no bound), until fn returns false. want
+// is how many lines the caller expects to take (0: all): the first read of
+// each account asks for about that many entries, later ones for more.
+func (s *Service) eachTxn(ctx context.Context, u User, only money.Currency, to time.Time, before int64, want int, fn func(Txn) bool) error {
+	page := historyPage
+	if want > 0 {
+		page = min(max(want, 8), historyPage)
+	}
 	var cursors []*entryCursor
 	for _, c := range money.Currencies() {
 		if only != "" && c != only {
@@ -147,7 +153,7 @@ func (s *Service) eachTxn(ctx context.Context, u User, only money.Currency, to t
 			return err
 		}
 		if ok {
-			cursors = append(cursors, &entryCursor{s: s, account: a.ID, currency: c, before: before})
+			cursors = append(cursors, &entryCursor{s: s, account: a.ID, currency: c, before: before, page: page})
 		}
 	}
 	for {
@@ -181,6 +187,7 @@ type entryCursor struct {
 	account  ledger.AccountID
 	currency money.Currency
 	before   int64 // next page is below this seq; 0 = from the newest
+	page     int   // entries the next read asks for; doubles up to historyPage
 	done     bool
 	lines    []Txn
 }
@@ -189,13 +196,14 @@ const historyPage = 200
 
 func (c *entryCursor) fill(ctx context.Context) error {
 	for len(c.lines) == 0 && !c.done {
-		es, err := c.s.Ledger.History(ctx, c.account, c.before, historyPage)
+		es, err := c.s.Ledger.History(ctx, c.account, c.before, c.page)
 		if err != nil {
 			return err
 		}
-		if len(es) < historyPage {
+		if len(es) < c.page {
 			c.done = true
 		}
+		c.page = min(2*c.page, historyPage)
 		if len(es) == 0 {
 			return nil
 		}
