@@ -165,6 +165,13 @@ var bodyCases = []bodyCase{
 		}},
 	{method: "POST", path: "/v1/events/{id}/redeliver", caller: asMerchant, noBody: true,
 		answers: allow("200, 400 invalid_request, 404 not_found")},
+	{method: "POST", path: "/v1/qr/pay", caller: asPayer, keyed: true, idPrefix: "pay_",
+		answers: allow("200, 400 invalid_request, 400 invalid_amount, 400 unsupported_currency, 404 not_found, 409 payment_expired, "+
+			"409 payment_not_payable, 422 insufficient_funds, 423 wallet_frozen", moneyRefusals),
+		seeds: []fields{
+			{{"qr_payload", `"$STATIC_QR"`}, {"amount", `"2.50"`}, {"pin", `"` + testPIN + `"`}},
+			{{"qr_payload", `"000201010212"`}, {"pin", `"` + testPIN + `"`}},
+		}},
 	{method: "PUT", path: "/v1/merchant/payout_card", caller: asMerchant, idPrefix: "mch_",
 		answers: allow("200, 400 invalid_request, 404 card_not_found"),
 		seeds:   []fields{{{"card_id", `"$CARD"`}}, {{"card_id", `"crd_nope"`}}}},
@@ -278,6 +285,7 @@ func FuzzBody(f *testing.F) {
 		body = bytes.ReplaceAll(body, []byte("$CARD"), []byte(s.payer.card))
 		body = bytes.ReplaceAll(body, []byte("$PAYEE_WALLET"), []byte(s.payee.walletID))
 		body = bytes.ReplaceAll(body, []byte("$PAYMENT"), []byte(s.paymentID))
+		body = bytes.ReplaceAll(body, []byte("$STATIC_QR"), []byte(s.staticQR))
 		id := s.payee.id
 		if strings.HasPrefix(bc.path, "/v1/payments/") {
 			id = s.paymentID

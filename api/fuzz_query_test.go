@@ -33,6 +33,8 @@ var queryCases = []queryCase{
 	{"/v1/webhook_endpoints/{id}/attempts", asMerchant, allow("200, 400 invalid_request, 404 not_found")},
 	{"/v1/merchant/payouts", asMerchant, allow("200, 400 invalid_request")},
 	{"/v1/merchant/settlements/{day}", asMerchant, allow("200, 400 invalid_request, 400 unsupported_currency")},
+	{"/v1/merchant/qr", asMerchant, allow("200, 400 unsupported_currency")},
+	{"/v1/merchant/qr.png", asMerchant, allow("200, 400 unsupported_currency")},
 }
 
 // reads reports whether the route reads the query parameter p.
@@ -144,6 +146,12 @@ func checkQueryAnswer(t *testing.T, qc queryCase, q url.Values, r testResp, m ma
 			if _, err := rd.ReadAll(); err != nil {
 				t.Fatalf("%s: CSV export: %v", name, err)
 			}
+		}
+		return
+	}
+	if strings.HasPrefix(qc.path, "/v1/merchant/qr") {
+		if ct := r.header.Get("Content-Type"); strings.HasSuffix(qc.path, ".png") != (ct == "image/png") {
+			t.Fatalf("%s: Content-Type %q", name, ct)
 		}
 		return
 	}

@@ -2,10 +2,12 @@ package api
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/ewallet/ewallet/emvqr"
 	"github.com/ewallet/ewallet/merchant"
+	"github.com/ewallet/ewallet/money"
 	"github.com/ewallet/ewallet/wallet"
 )
 
@@ -262,4 +264,91 @@ func (a *API) merchantOf(c *call, p merchant.Payment) (merchant.Merchant, error)
 		return c.merchant, nil
 	}
 	return a.Merchants.Store.Merchant(c.ctx(), p.MerchantID)
+}
+
+type qrPayReq struct {
+	QRPayload string `json:"qr_payload"`
+	Amount    Amount `json:"amount,omitempty"`
+	PIN       string `json:"pin"`
+}
+
+type staticQRBody struct {
+	QRPayload string `json:"qr_payload"`
+	Currency  string `json:"currency"`
+}
+
+// payQR pays a scanned code: a dynamic one's payment, or a static one's
+// merchant the amount the payer typed.
+func (a *API) payQR(c *call) {
+	var req qrPayReq
+	if err := decode(c.r, &req, false); err != nil {
+		a.fail(c, err)
+		return
+	}
+	var n int64
+	if req.Amount.set {
+		q, err := emvqr.Decode(req.QRPayload)
+		if err != nil {
+			a.fail(c, wallet.Errorf(wallet.CodeInvalidRequest, "qr_payload is not a payment code of this wallet"))
+			return
+		}
+		cur, err := emvqr.CurrencyFromCode(q.Currency)
+		if err != nil {
+			a.fail(c, wallet.Errorf(wallet.CodeUnsupportedCurrency, "the code's currency is not supported"))
+			return
+		}
+		if n, _, err = parseMoney(req.Amount, string(cur)); err != nil {
+			a.fail(c, err)
+			return
+		}
+	}
+	key, err := requireKey(c)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	pin := req.PIN
+	req.PIN = a.Wallet.PINs.Redact(c.user.ID, pin)
+	a.idempotent(c, key, fingerprint(c, req), func(idem wallet.Idem) (answer, error) {
+		p, err := a.Merchants.PayQR(c.ctx(), c.user, req.QRPayload, n, pin, idem, c.client())
+		return answer{status: http.StatusOK, body: a.toPaymentByID(c, p), keep: true}, err
+	})
+}
+
+// staticQR is the merchant's printed till code for a currency.
+func (a *API) staticQR(c *call) {
+	cur, err := queryCurrency(c)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	qr, err := a.Merchants.StaticQR(c.merchant, cur)
+	if err != nil {
+		a.fail(c, wallet.Errorf(wallet.CodeUnsupportedCurrency, "no QR code for %s", cur))
+		return
+	}
+	if strings.HasSuffix(c.r.URL.Path, ".png") {
+		png, err := emvqr.PNG(qr, 512)
+		if err != nil {
+			a.fail(c, err)
+			return
+		}
+		c.w.Header().Set("Content-Type", "image/png")
+		c.w.Write(png)
+		return
+	}
+	writeJSON(c.w, http.StatusOK, staticQRBody{QRPayload: qr, Currency: string(cur)})
+}
+
+// queryCurrency is ?currency= (default CNY).
+func queryCurrency(c *call) (money.Currency, error) {
+	s := c.r.URL.Query().Get("currency")
+	if s == "" {
+		return money.CNY, nil
+	}
+	cur, err := money.ParseCurrency(s)
+	if err != nil {
+		return "", wallet.Errorf(wallet.CodeUnsupportedCurrency, "unknown currency %q", s)
+	}
+	return cur, nil
 }

@@ -100,6 +100,9 @@ func init() {
 		{"POST", "/v1/merchant/payouts", merchantOnly, "Pay today's available balances out now (once a day per currency)", 200, nil, payoutList{}, nil, (*API).payoutNow},
 		{"GET", "/v1/merchant/payouts", merchantOnly, "The merchant's payouts, newest first", 200, nil, payoutList{}, []string{"limit", "starting_after"}, (*API).listPayouts},
 		{"GET", "/v1/merchant/settlements/{day}", merchantOnly, "A day's settlement report as CSV", 200, nil, nil, []string{"currency"}, (*API).settlementReport},
+		{"GET", "/v1/merchant/qr", merchantOnly, "The merchant's static QR code (no amount: the payer types it)", 200, nil, staticQRBody{}, []string{"currency"}, (*API).staticQR},
+		{"GET", "/v1/merchant/qr.png", merchantOnly, "The static QR code as a PNG image", 200, nil, nil, []string{"currency"}, (*API).staticQR},
+		{"POST", "/v1/qr/pay", userOnly, "Pay a scanned QR code: a payment's, or a merchant's static one with an amount (Idempotency-Key required)", 200, qrPayReq{}, merchant.PaymentView{}, nil, (*API).payQR},
 		{"GET", "/v1/merchant/balances", merchantOnly, "The merchant's balances per currency", 200, nil, balanceList{}, nil, (*API).merchantBalances},
 
 		{"GET", "/v1/admin/ledger/verify", adminOnly, "Check every ledger invariant", 200, nil, verifyBody{}, nil, (*API).verifyLedger},

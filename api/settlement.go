@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"github.com/ewallet/ewallet/merchant"
-	"github.com/ewallet/ewallet/money"
-	"github.com/ewallet/ewallet/wallet"
 )
 
 type payoutCardReq struct {
@@ -100,13 +98,10 @@ func (a *API) listPayouts(c *call) {
 
 // settlementReport is the day's settlement report as CSV.
 func (a *API) settlementReport(c *call) {
-	cur := money.CNY
-	if s := c.r.URL.Query().Get("currency"); s != "" {
-		var err error
-		if cur, err = money.ParseCurrency(s); err != nil {
-			a.fail(c, wallet.Errorf(wallet.CodeUnsupportedCurrency, "unknown currency %q", s))
-			return
-		}
+	cur, err := queryCurrency(c)
+	if err != nil {
+		a.fail(c, err)
+		return
 	}
 	rep, err := a.Merchants.DayReport(c.ctx(), c.merchant, c.r.PathValue("day"), cur)
 	if err != nil {

@@ -83,6 +83,7 @@ type testServer struct {
 	// is a 10.00 CNY manual-capture payment of that shop, open for a day
 	// when the server starts. The merchant routes act on them.
 	merchantKey, merchantID, paymentID string
+	staticQR                           string // the shop's static CNY code
 
 	merchants *merchant.Service
 	hooks     *webhook.Service
@@ -182,6 +183,8 @@ func newTestServer(tb testing.TB, opts ...testOption) *testServer {
 	shop := s.mustCall("POST", "/v1/merchants", s.payer.token, "", map[string]any{"name": "Fuzz Shop", "category": "5812"}, http.StatusCreated)
 	s.merchantKey, _ = shop["secret_key"].(string)
 	s.merchantID, _ = shop["id"].(string)
+	qr := s.mustCall("GET", "/v1/merchant/qr", s.merchantKey, "", nil, http.StatusOK)
+	s.staticQR, _ = qr["qr_payload"].(string)
 	pay := s.mustCall("POST", "/v1/payments", s.merchantKey, "setup-payment",
 		map[string]any{"amount": "10.00", "currency": "CNY", "reference": "fuzz-1", "capture": "manual", "expires_in_seconds": 86400}, http.StatusCreated)
 	s.paymentID, _ = pay["id"].(string)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ewallet/ewallet/emvqr"
+	"github.com/ewallet/ewallet/money"
 )
 
 // shop is a merchant as its owner got it.
@@ -51,6 +52,17 @@ func (c *client) merchantBalance(s shop) string {
 		}
 	}
 	return "0.00"
+}
+
+// addCNY adds two CNY amounts given as decimal strings.
+func addCNY(t *testing.T, a, b string) string {
+	t.Helper()
+	x, err1 := money.Parse(a, money.CNY)
+	y, err2 := money.Parse(b, money.CNY)
+	if err1 != nil || err2 != nil {
+		t.Fatalf("add %q %q: %v %v", a, b, err1, err2)
+	}
+	return money.Format(x+y, money.CNY)
 }
 
 func TestAPIPayments(t *testing.T) {
@@ -191,6 +203,48 @@ func TestAPIPayments(t *testing.T) {
 			want(t, c.do("POST", "/v1/payments/"+id+"/pay", alice.token, c.key(), map[string]any{"pin": "000000"}), 403, "invalid_pin")
 			want(t, c.do("POST", "/v1/payments/pay_nope/pay", alice.token, c.key(), map[string]any{"pin": alice.pin}), 404, "not_found")
 			want(t, c.do("POST", "/v1/payments/"+id+"/pay", alice.token, "", map[string]any{"pin": alice.pin}), 400, "idempotency_key_required")
+		})
+
+		t.Run("PayByQR", func(t *testing.T) {
+			c := c.at(t)
+			st := c.do("GET", "/v1/merchant/qr?currency=CNY", s.sk, "", nil)
+			want(t, st, 200, "")
+			static, err := emvqr.Decode(st.str("qr_payload"))
+			if err != nil || static.Dynamic || static.MerchantAccount.MerchantID != s.id || static.Amount != "" {
+				t.Fatalf("static QR %q: %+v %v", st.str("qr_payload"), static, err)
+			}
+			before := c.merchantBalance(s)
+			key := c.key()
+			body := map[string]any{"qr_payload": st.str("qr_payload"), "amount": "12.30", "pin": alice.pin}
+			r := c.do("POST", "/v1/qr/pay", alice.token, key, body)
+			want(t, r, 200, "")
+			if r.str("status") != "succeeded" || r.str("amount") != "12.30" || r.str("fee") != "0.07" {
+				t.Fatalf("static QR pay: %s", r.raw)
+			}
+			again := c.do("POST", "/v1/qr/pay", alice.token, key, body)
+			if string(again.raw) != string(r.raw) || again.header.Get("Idempotent-Replayed") != "true" {
+				t.Fatalf("replay: %s", again.raw)
+			}
+			if got, want := c.merchantBalance(s), addCNY(t, before, "12.23"); got != want {
+				t.Fatalf("merchant balance %s, want %s", got, want)
+			}
+			want(t, c.do("POST", "/v1/qr/pay", alice.token, c.key(), map[string]any{"qr_payload": st.str("qr_payload"), "pin": alice.pin}), 400, "invalid_amount")
+
+			id := c.newPayment(s, "3.00", "automatic")
+			p := c.do("GET", "/v1/payments/"+id, s.sk, "", nil)
+			dyn, _ := emvqr.Decode(p.str("qr_payload"))
+			dyn.Amount = "0.30"
+			forged, err := emvqr.Encode(dyn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want(t, c.do("POST", "/v1/qr/pay", alice.token, c.key(), map[string]any{"qr_payload": forged, "pin": alice.pin}), 400, "invalid_request")
+			r = c.do("POST", "/v1/qr/pay", alice.token, c.key(), map[string]any{"qr_payload": p.str("qr_payload"), "pin": alice.pin})
+			want(t, r, 200, "")
+			if r.str("id") != id || r.str("status") != "succeeded" {
+				t.Fatalf("dynamic QR pay: %s", r.raw)
+			}
+			want(t, c.do("POST", "/v1/qr/pay", alice.token, c.key(), map[string]any{"qr_payload": "not a code", "pin": alice.pin}), 400, "invalid_request")
 		})
 
 		t.Run("History", func(t *testing.T) {
