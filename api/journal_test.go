@@ -23,21 +23,7 @@ func TestJournalRepairsPayments(t *testing.T) {
 			"reference": "crash", "capture": "automatic", "expires_in_seconds": ttl}, http.StatusCreated)
 		return p["id"].(string)
 	}
-	// commitPay moves a payment's money as Pay does, and stops there.
-	commitPay := func(id string, amount, fee int64) {
-		t.Helper()
-		src, err := s.svc.WalletAccount(ctx, s.payer.walletID, money.CNY)
-		must(t, err)
-		dst, err := s.svc.WalletAccount(ctx, s.merchantID, money.CNY)
-		must(t, err)
-		fees, err := s.svc.SystemAccount(ctx, "fees:CNY", money.CNY)
-		must(t, err)
-		_, err = s.merchants.Ledger.Transfer(ctx, ledger.Transfer{ID: "pay:" + id, Type: ledger.Posted, Kind: "payment",
-			Postings: []ledger.Posting{{Account: src, Amount: -amount}, {Account: dst, Amount: amount - fee}, {Account: fees, Amount: fee}},
-			Metadata: map[string]string{"op": id, "type": "payment", "from": s.payer.id, "to": s.merchantID, "currency": "CNY",
-				"amount": strconv.FormatInt(amount, 10), "fee": strconv.FormatInt(fee, 10)}})
-		must(t, err)
-	}
+	commitPay := func(id string, amount, fee int64) { s.commitPay(t, id, amount, fee) }
 	get := func(id string) map[string]any {
 		return s.mustCall("GET", "/v1/payments/"+id, s.merchantKey, "", nil, http.StatusOK)
 	}
@@ -149,4 +135,58 @@ func TestPayAnswerLost(t *testing.T) {
 	if r := s.do("POST", "/v1/payments/"+id+"/pay", s.payer.token, "another-key", body); r.status != http.StatusConflict || r.errorCode() != "payment_not_payable" {
 		t.Fatalf("another pay of it: %d %s", r.status, r.body)
 	}
+}
+
+// commitPay moves a payment's money as Pay does, and stops there: the
+// payments table is not told.
+func (s *testServer) commitPay(t *testing.T, id string, amount, fee int64) {
+	t.Helper()
+	ctx := t.Context()
+	src, err := s.svc.WalletAccount(ctx, s.payer.walletID, money.CNY)
+	must(t, err)
+	dst, err := s.svc.WalletAccount(ctx, s.merchantID, money.CNY)
+	must(t, err)
+	fees, err := s.svc.SystemAccount(ctx, "fees:CNY", money.CNY)
+	must(t, err)
+	_, err = s.merchants.Ledger.Transfer(ctx, ledger.Transfer{ID: "pay:" + id, Type: ledger.Posted, Kind: "payment",
+		Postings: []ledger.Posting{{Account: src, Amount: -amount}, {Account: dst, Amount: amount - fee}, {Account: fees, Amount: fee}},
+		Metadata: map[string]string{"op": id, "type": "payment", "from": s.payer.id, "to": s.merchantID, "currency": "CNY",
+			"amount": strconv.FormatInt(amount, 10), "fee": strconv.FormatInt(fee, 10)}})
+	must(t, err)
+}
+
+// TestPayRacingCancel: the merchant cancels an unpaid payment while its
+// payer's money commits. The ledger decides: the payment is paid, whatever
+// the payments table said first, so the money can be refunded; a cancel
+// that comes after the money is refused.
+func TestPayRacingCancel(t *testing.T) {
+	s := newTestServer(t)
+	newPayment := func() string {
+		p := s.mustCall("POST", "/v1/payments", s.merchantKey, "", map[string]any{"amount": "25.00", "currency": "CNY",
+			"reference": "race", "capture": "automatic"}, http.StatusCreated)
+		return p["id"].(string)
+	}
+	t.Run("CancelFirst", func(t *testing.T) {
+		id := newPayment()
+		s.mustCall("POST", "/v1/payments/"+id+"/cancel", s.merchantKey, "", nil, http.StatusOK)
+		s.commitPay(t, id, 2500, 15)
+		_, err := s.merchants.FollowJournal(t.Context())
+		must(t, err)
+		p := s.mustCall("GET", "/v1/payments/"+id, s.merchantKey, "", nil, http.StatusOK)
+		if p["status"] != "succeeded" || p["net"] != "24.85" {
+			t.Fatalf("a canceled payment whose money then committed: %v", p)
+		}
+		s.mustCall("POST", "/v1/refunds", s.merchantKey, "race-refund", map[string]any{"payment_id": id, "amount": "25.00"}, http.StatusCreated)
+	})
+	t.Run("MoneyFirst", func(t *testing.T) {
+		id := newPayment()
+		s.commitPay(t, id, 2500, 15)
+		r := s.do("POST", "/v1/payments/"+id+"/cancel", s.merchantKey, "", nil)
+		if r.status != http.StatusConflict || r.errorCode() != "payment_not_payable" {
+			t.Fatalf("cancel after the money: %d %s", r.status, r.body)
+		}
+		if p := s.mustCall("GET", "/v1/payments/"+id, s.merchantKey, "", nil, http.StatusOK); p["status"] != "succeeded" {
+			t.Fatalf("after a refused cancel: %v", p)
+		}
+	})
 }

@@ -88,9 +88,22 @@ func (s *Service) Cancel(ctx context.Context, m Merchant, id string) (Payment, e
 	case Canceled:
 		return p, nil
 	case RequiresPayment:
-		// A payment racing this cancel wins if its transfer commits first:
-		// recordPaid then moves the payment on and this update fails.
-		return s.setStatus(ctx, p, Canceled)
+		// A pay racing this cancel wins if its money commits, before or
+		// after this update: the ledger decides (see unpaidEnd). Money that
+		// moved already is found here, and the cancel is refused.
+		if p, err = s.setStatus(ctx, p, Canceled); err != nil {
+			return Payment{}, err
+		}
+		if p.Status != Canceled { // moved on first: paid, or expired
+			return Payment{}, wallet.Errorf(wallet.CodePaymentNotPayable, "a %s payment cannot be canceled", p.Status)
+		}
+		if t, err := s.Ledger.GetTransfer(ctx, "pay:"+p.ID); err == nil {
+			if err := s.applyTransfer(ctx, t); err != nil {
+				return Payment{}, err
+			}
+			return Payment{}, wallet.Errorf(wallet.CodePaymentNotPayable, "the payment was paid before it could be canceled")
+		}
+		return p, nil
 	case Authorized:
 	default:
 		return Payment{}, wallet.Errorf(wallet.CodePaymentNotPayable, "a %s payment cannot be canceled", p.Status)

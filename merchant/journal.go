@@ -143,7 +143,7 @@ func (s *Service) applyPayment(ctx context.Context, verb, id string, t ledger.Tr
 	var typ string
 	switch verb {
 	case "pay":
-		if p.Status == RequiresPayment || p.Status == Expired {
+		if unpaidEnd(p) {
 			if p, err = s.recordPaid(ctx, p, t.Metadata["from"], metaInt(t, "fee"), t.ExpiresAt, t); err != nil {
 				return err
 			}

@@ -203,6 +203,14 @@ func (s *Service) paidBy(ctx context.Context, p Payment, u wallet.User, idem wal
 		t.Metadata["fp"] == hex.EncodeToString(idem.Fingerprint[:])
 }
 
+// unpaidEnd reports whether p is waiting for its payer or ended without
+// ever being paid (expired, or canceled before any money moved). The
+// ledger decides: a payment whose money committed is paid, even if a
+// cancel or the clock got to the payments table first.
+func unpaidEnd(p Payment) bool {
+	return p.Status == RequiresPayment || p.Status == Expired || p.Status == Canceled && p.PayerID == ""
+}
+
 // recordPaid mirrors a committed payment in the payments table. The ledger
 // decided; a concurrent lazy expiry does not win against it.
 func (s *Service) recordPaid(ctx context.Context, p Payment, payer string, fee int64, captureBy time.Time, t ledger.Transfer) (Payment, error) {
@@ -221,7 +229,7 @@ func (s *Service) recordPaid(ctx context.Context, p Payment, payer string, fee i
 		if p, err = s.Store.Payment(ctx, p.ID); err != nil {
 			return Payment{}, err
 		}
-		if p.Status != RequiresPayment && p.Status != Expired {
+		if !unpaidEnd(p) {
 			return p, nil // recorded already (the same request again)
 		}
 	}
