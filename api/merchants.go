@@ -115,6 +115,11 @@ func (a *API) pay(c *call) {
 		a.fail(c, err)
 		return
 	}
+	// 404 before the key's 409 (the contract's order).
+	if _, err := a.Merchants.Store.Payment(c.ctx(), c.r.PathValue("id")); err != nil {
+		a.fail(c, err)
+		return
+	}
 	pin := req.PIN
 	req.PIN = a.Wallet.PINs.Redact(c.user.ID, pin)
 	a.idempotent(c, key, fingerprint(c, req), func(idem wallet.Idem) (answer, error) {
@@ -129,22 +134,29 @@ func (a *API) capture(c *call) {
 		a.fail(c, err)
 		return
 	}
-	var n int64
-	if req.Amount.set {
-		p, err := a.Merchants.Get(c.ctx(), c.merchant, c.r.PathValue("id"))
-		if err != nil {
-			a.fail(c, err)
-			return
-		}
-		if n, _, err = parseMoney(req.Amount, string(p.Currency)); err != nil {
-			a.fail(c, err)
-			return
-		}
+	// The contract's order: 400 (the amount, then the key), 404, then
+	// the key's 409. The amount's decimals depend on the payment's
+	// currency, known after the look-up.
+	if req.Amount.set && !plausibleAmount(req.Amount) {
+		a.fail(c, errBadAmount)
+		return
 	}
 	key, err := requireKey(c)
 	if err != nil {
 		a.fail(c, err)
 		return
+	}
+	p, err := a.Merchants.Get(c.ctx(), c.merchant, c.r.PathValue("id"))
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	var n int64
+	if req.Amount.set {
+		if n, _, err = parseMoney(req.Amount, string(p.Currency)); err != nil {
+			a.fail(c, err)
+			return
+		}
 	}
 	a.idempotent(c, key, fingerprint(c, req), func(wallet.Idem) (answer, error) {
 		p, err := a.Merchants.Capture(c.ctx(), c.merchant, c.r.PathValue("id"), n)
@@ -180,8 +192,13 @@ func (a *API) refund(c *call) {
 		a.fail(c, err)
 		return
 	}
-	if !req.Amount.set || req.Amount.num {
-		a.fail(c, wallet.Errorf(wallet.CodeInvalidAmount, "amount must be a positive decimal string, like \"12.34\""))
+	if !plausibleAmount(req.Amount) {
+		a.fail(c, errBadAmount)
+		return
+	}
+	key, err := requireKey(c)
+	if err != nil {
+		a.fail(c, err)
 		return
 	}
 	p, err := a.Merchants.Get(c.ctx(), c.merchant, req.PaymentID)
@@ -190,11 +207,6 @@ func (a *API) refund(c *call) {
 		return
 	}
 	n, _, err := parseMoney(req.Amount, string(p.Currency))
-	if err != nil {
-		a.fail(c, err)
-		return
-	}
-	key, err := requireKey(c)
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -213,6 +225,14 @@ func (a *API) merchantBalances(c *call) {
 		return
 	}
 	writeJSON(c.w, http.StatusOK, toBalances(bs))
+}
+
+var errBadAmount = wallet.Errorf(wallet.CodeInvalidAmount, "amount must be a positive decimal string, like \"12.34\"")
+
+// plausibleAmount reports whether a is an amount in some currency, before
+// the currency is known: a string, positive, with at most two decimals.
+func plausibleAmount(a Amount) bool {
+	return a.set && !a.num && a.s != "" && plausible(a.s)
 }
 
 // toPaymentByID renders a payment for whoever asked, its merchant or its

@@ -183,6 +183,19 @@ func TestAPIPayments(t *testing.T) {
 			}
 		})
 
+		t.Run("ErrorOrder", func(t *testing.T) {
+			c := c.at(t)
+			// 400 (amount, then key) before 404 before the key's 409.
+			want(t, c.do("POST", "/v1/refunds", s.sk, "", map[string]any{"payment_id": "pay_nope", "amount": "1.005"}), 400, "invalid_amount")
+			want(t, c.do("POST", "/v1/refunds", s.sk, "", map[string]any{"payment_id": "pay_nope", "amount": "1.00"}), 400, "idempotency_key_required")
+			want(t, c.do("POST", "/v1/payments/pay_nope/capture", s.sk, "", map[string]any{"amount": "1.00"}), 400, "idempotency_key_required")
+			used := c.key()
+			id := c.newPayment(s, "1.00", "automatic")
+			want(t, pay(alice, id, used), 200, "")
+			want(t, pay(alice, "pay_nope", used), 404, "not_found")
+			want(t, c.do("POST", "/v1/payments/pay_nope/capture", s.sk, used, nil), 404, "not_found")
+		})
+
 		t.Run("QRImage", func(t *testing.T) {
 			c := c.at(t)
 			id := c.newPayment(s, "7.50", "automatic")
