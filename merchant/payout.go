@@ -97,23 +97,24 @@ func (s *Service) pay(ctx context.Context, m Merchant, p Payout) (Payout, error)
 	case code == wallet.CodeInsufficientFunds || code == wallet.CodeCardNotFound:
 		// Refunds took the money first, or the card was removed: nothing
 		// was held, so nothing moved.
-		return s.finishPayout(ctx, p, PayoutFailed, string(code), "failed:"+p.ID)
+		return s.finishPayout(ctx, p, PayoutFailed, string(code))
 	default:
 		return p, err
 	}
 	switch op.Status {
 	case wallet.OpSucceeded:
-		return s.finishPayout(ctx, p, PayoutPaid, "", "settle:"+p.ID)
+		return s.finishPayout(ctx, p, PayoutPaid, "")
 	case wallet.OpFailed:
-		return s.finishPayout(ctx, p, PayoutFailed, op.FailureCode, "void:"+p.ID)
+		return s.finishPayout(ctx, p, PayoutFailed, op.FailureCode)
 	}
 	return p, nil // the bank has not answered: the recovery worker settles it
 }
 
-// finishPayout records a payout's end and publishes its event; source
-// names what ended it (the ledger transfer, or a refusal that moved
-// nothing).
-func (s *Service) finishPayout(ctx context.Context, p Payout, status, failure, source string) (Payout, error) {
+// finishPayout records a payout's end and publishes its event. A payout
+// ends once, whichever path saw it end first (the request, the journal
+// follower): the event's ID derives from the payout alone, so every path
+// publishes the same event.
+func (s *Service) finishPayout(ctx context.Context, p Payout, status, failure string) (Payout, error) {
 	now := s.now().UTC().Truncate(time.Microsecond)
 	if _, err := s.Store.FinishPayout(ctx, p.ID, status, failure, now); err != nil {
 		return p, err
@@ -126,7 +127,7 @@ func (s *Service) finishPayout(ctx context.Context, p Payout, status, failure, s
 	if p.Status == PayoutFailed {
 		typ = "payout.failed"
 	}
-	return p, s.publish(ctx, typ, source, p.MerchantID, p.UpdatedAt, ViewPayout(p))
+	return p, s.publish(ctx, typ, "payout:"+p.ID, p.MerchantID, p.UpdatedAt, ViewPayout(p))
 }
 
 // applyPayout follows a payout's hold being posted (the bank paid) or
@@ -146,7 +147,7 @@ func (s *Service) applyPayout(ctx context.Context, t ledger.Transfer, id string)
 			failure = op.FailureCode
 		}
 	}
-	_, err = s.finishPayout(ctx, p, status, failure, t.ID)
+	_, err = s.finishPayout(ctx, p, status, failure)
 	return err
 }
 

@@ -24,16 +24,22 @@ type PayoutRequest struct {
 // The caller decides whether the payout is due: no PIN, and no outflow
 // limit, which are a holder's.
 func (s *Service) Payout(ctx context.Context, owner User, req PayoutRequest) (BankOp, error) {
-	card, err := s.Store.Card(ctx, owner.ID, req.CardID)
-	if ErrorCode(err) == CodeNotFound {
-		return BankOp{}, Errorf(CodeCardNotFound, "no such card")
-	}
-	if err != nil {
-		return BankOp{}, err
-	}
+	// A payout the bank has already (its card may be gone since): as it
+	// stands; the recovery worker settles it.
 	if op, err := s.Store.BankOp(ctx, req.ID); err == nil {
 		return op, nil
 	} else if ErrorCode(err) != CodeNotFound {
+		return BankOp{}, err
+	}
+	card, err := s.Store.Card(ctx, owner.ID, req.CardID)
+	if ErrorCode(err) == CodeNotFound {
+		// A hold an earlier try placed, which never reached the bank, is
+		// released (there is none in the usual case: nothing to void).
+		s.Ledger.Transfer(ctx, ledger.Transfer{ID: "void:" + req.ID, Type: ledger.Void, Kind: kindPayout,
+			HoldID: keyTransferID(owner.ID, req.ID), Metadata: map[string]string{"op": req.ID, "type": kindPayout, "currency": string(req.Currency)}})
+		return BankOp{}, Errorf(CodeCardNotFound, "no such card")
+	}
+	if err != nil {
 		return BankOp{}, err
 	}
 	src, err := s.walletAccountID(ctx, req.WalletID, req.Currency)
