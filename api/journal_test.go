@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ewallet/ewallet/ledger"
+	"github.com/ewallet/ewallet/merchant"
 	"github.com/ewallet/ewallet/money"
 	"github.com/ewallet/ewallet/webhook"
 )
@@ -189,4 +190,50 @@ func TestPayRacingCancel(t *testing.T) {
 			t.Fatalf("after a refused cancel: %v", p)
 		}
 	})
+}
+
+// TestStuckRefundIsMoved: a refund whose amount was reserved but whose
+// money never moved (a crash in between) is moved by the sweeper, once.
+func TestStuckRefundIsMoved(t *testing.T) {
+	s := newTestServer(t)
+	ctx := t.Context()
+	p := s.mustCall("POST", "/v1/payments", s.merchantKey, "", map[string]any{"amount": "40.00", "currency": "CNY",
+		"reference": "stuck", "capture": "automatic"}, http.StatusCreated)
+	id := p["id"].(string)
+	s.mustCall("POST", "/v1/payments/"+id+"/pay", s.payer.token, "stuck-pay", map[string]any{"pin": testPIN}, http.StatusOK)
+	before := s.balance(t, s.payer.token, "/v1/me/balances")
+	pay, err := s.merchants.Store.Payment(ctx, id)
+	must(t, err)
+	r := merchant.Refund{ID: "ref_stuck", PaymentID: id, Amount: 1000, Fee: 6, Currency: money.CNY, Status: "pending",
+		CreatedAt: time.Now().Add(-2 * time.Minute).UTC().Truncate(time.Microsecond)}
+	if _, _, err := s.merchants.Store.CreateRefund(ctx, r, pay.Refunded, pay.Captured); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := s.merchants.RetryRefunds(ctx, 10); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.merchants.Store.Refund(ctx, "ref_stuck")
+	must(t, err)
+	if got.Status != "succeeded" {
+		t.Fatalf("refund after the sweeper: %+v", got)
+	}
+	if after := s.balance(t, s.payer.token, "/v1/me/balances"); after-before != 1000 {
+		t.Fatalf("the payer got %d fen back, want 1000", after-before)
+	}
+}
+
+// balance is the available CNY balance a balances route shows, in fen.
+func (s *testServer) balance(t *testing.T, token, path string) int64 {
+	t.Helper()
+	for _, b := range s.mustCall("GET", path, token, "", nil, http.StatusOK)["data"].([]any) {
+		b := b.(map[string]any)
+		if b["currency"] == "CNY" {
+			n, err := money.Parse(b["available"].(string), money.CNY)
+			must(t, err)
+			return n
+		}
+	}
+	return 0
 }

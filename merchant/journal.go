@@ -38,7 +38,8 @@ type Publisher interface {
 
 // RunJournal follows the journal until ctx ends: every interval, and at
 // once when a payment operation of this process asks (kick). Every
-// sweepEvery it also expires unpaid payments whose time ran out.
+// sweepEvery it also expires unpaid payments whose time ran out and moves
+// the money of refunds left pending.
 func (s *Service) RunJournal(ctx context.Context, every time.Duration) {
 	tick := time.NewTicker(every)
 	defer tick.Stop()
@@ -51,6 +52,9 @@ func (s *Service) RunJournal(ctx context.Context, every time.Duration) {
 			swept = time.Now()
 			if _, err := s.ExpireDue(ctx, 500); err != nil && ctx.Err() == nil {
 				s.Log.Error("expire payments", "err", err)
+			}
+			if _, err := s.RetryRefunds(ctx, 100); err != nil && ctx.Err() == nil {
+				s.Log.Error("retry refunds", "err", err)
 			}
 		}
 		select {

@@ -87,6 +87,9 @@ type Store interface {
 	// takes it back out of the payment's refunded totals.
 	FinishRefund(ctx context.Context, id string, succeeded bool) error
 	Refund(ctx context.Context, id string) (Refund, error)
+	// PendingRefunds returns up to limit refunds still pending that were
+	// created before before, oldest first.
+	PendingRefunds(ctx context.Context, before time.Time, limit int) ([]Refund, error)
 
 	// SetPayoutCard names the card a merchant's settlements go to.
 	SetPayoutCard(ctx context.Context, merchantID, cardID string) error

@@ -25,6 +25,38 @@ func (s *Service) ExpireDue(ctx context.Context, limit int) (int, error) {
 	return len(ids), nil
 }
 
+// refundRetryAfter is how old a pending refund must be before the sweeper
+// moves its money: younger ones are still in their request's hands.
+const refundRetryAfter = time.Minute
+
+// RetryRefunds moves the money of up to limit refunds left pending (the
+// amount reserved, the ledger never told: a crash in between, or an
+// outcome that was not known), so that a refund is never stuck. Moving it
+// again is safe: the refund's transfer ID is fixed.
+func (s *Service) RetryRefunds(ctx context.Context, limit int) (int, error) {
+	rs, err := s.Store.PendingRefunds(ctx, s.now().Add(-refundRetryAfter), limit)
+	if err != nil {
+		return 0, err
+	}
+	for i, r := range rs {
+		p, err := s.Store.Payment(ctx, r.PaymentID)
+		if err != nil {
+			return i, err
+		}
+		m, err := s.Store.Merchant(ctx, p.MerchantID)
+		if err != nil {
+			return i, err
+		}
+		unlock := s.locks.lock(p.ID)
+		_, err = s.moveRefund(ctx, m, r)
+		unlock()
+		if err != nil && wallet.ErrorCode(err) != wallet.CodeInsufficientFunds {
+			return i, err
+		}
+	}
+	return len(rs), nil
+}
+
 // Payments lists the merchant's payments, newest first.
 func (s *Service) Payments(ctx context.Context, m Merchant, startingAfter string, limit int) ([]Payment, bool, error) {
 	ps, err := s.Store.Payments(ctx, m.ID, startingAfter, limit+1)

@@ -37,10 +37,11 @@ AND (created_at < ? OR (created_at = ? AND id < ?)) ORDER BY created_at DESC, id
 	updatePayment = `UPDATE payments SET status = ?, payer_id = ?, captured = ?, fee = ?, capture_by = ?, updated_at = ?
 WHERE id = ? AND status = ?`
 
-	refundCols    = `id, payment_id, amount, fee, currency, status, created_at`
-	insertRefund  = `INSERT INTO refunds (` + refundCols + `) VALUES (?, ?, ?, ?, ?, ?, ?)`
-	selectRefund  = `SELECT ` + refundCols + ` FROM refunds WHERE id = ?`
-	reserveRefund = `UPDATE payments SET refunded = refunded + ?, refunded_fee = refunded_fee + ?
+	refundCols     = `id, payment_id, amount, fee, currency, status, created_at`
+	insertRefund   = `INSERT INTO refunds (` + refundCols + `) VALUES (?, ?, ?, ?, ?, ?, ?)`
+	selectRefund   = `SELECT ` + refundCols + ` FROM refunds WHERE id = ?`
+	pendingRefunds = `SELECT ` + refundCols + ` FROM refunds WHERE status = 'pending' AND created_at < ? ORDER BY created_at LIMIT ?`
+	reserveRefund  = `UPDATE payments SET refunded = refunded + ?, refunded_fee = refunded_fee + ?
 WHERE id = ? AND refunded = ? AND refunded + ? <= captured`
 	finishRefund  = `UPDATE refunds SET status = ? WHERE id = ? AND status = 'pending'`
 	releaseRefund = `UPDATE payments SET refunded = refunded - ?, refunded_fee = refunded_fee - ? WHERE id = ?`
@@ -226,12 +227,23 @@ func (s *Store) FinishRefund(ctx context.Context, id string, succeeded bool) err
 	})
 }
 
-// Refund implements merchant.Store.
-func (s *Store) Refund(ctx context.Context, id string) (merchant.Refund, error) {
+// PendingRefunds implements merchant.Store.
+func (s *Store) PendingRefunds(ctx context.Context, before time.Time, limit int) ([]merchant.Refund, error) {
+	rs, err := queryAll(ctx, s.r, scanRefund, pendingRefunds, nanos(before), limit)
+	return rs, fail("pending refunds", "refund", err)
+}
+
+func scanRefund(row scanner) (merchant.Refund, error) {
 	var r merchant.Refund
 	var cur string
-	err := s.r.queryRow(ctx, selectRefund, id).Scan(&r.ID, &r.PaymentID, &r.Amount, &r.Fee, &cur, &r.Status, at{&r.CreatedAt})
+	err := row.Scan(&r.ID, &r.PaymentID, &r.Amount, &r.Fee, &cur, &r.Status, at{&r.CreatedAt})
 	r.Currency = money.Currency(cur)
+	return r, err
+}
+
+// Refund implements merchant.Store.
+func (s *Store) Refund(ctx context.Context, id string) (merchant.Refund, error) {
+	r, err := scanRefund(s.r.queryRow(ctx, selectRefund, id))
 	return r, fail("read refund", "refund", err)
 }
 
