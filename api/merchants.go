@@ -75,7 +75,7 @@ func (a *API) createPayment(c *call) {
 	}
 	pr := merchant.PaymentRequest{Amount: n, Currency: cur, Reference: req.Reference, Description: req.Description}
 	switch req.Capture {
-	case "automatic", "":
+	case "automatic":
 	case "manual":
 		pr.Manual = true
 	default:

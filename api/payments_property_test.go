@@ -461,10 +461,6 @@ func (m *propModel) capture(t *rapid.T) {
 		take = p.amount
 	}
 	switch {
-	case p.status == "succeeded" && p.manual:
-		// Captured already: the answer is the payment as it is.
-		m.expect(t, "capture a captured payment", r, http.StatusOK, "")
-		m.checkView(t, "capture again", r.json(), p)
 	case p.status != "authorized":
 		m.expect(t, "capture a "+p.status+" payment", r, http.StatusConflict, "payment_not_payable")
 	case take > p.amount:

@@ -17,9 +17,6 @@ func (s *Service) Capture(ctx context.Context, m Merchant, id string, amount int
 	if err != nil {
 		return Payment{}, err
 	}
-	if p.Status == Succeeded && p.Manual {
-		return p, nil // captured already: the same request again
-	}
 	if p.Status != Authorized {
 		return Payment{}, wallet.Errorf(wallet.CodePaymentNotPayable, "only an authorized payment can be captured")
 	}

@@ -80,6 +80,7 @@ func TestAPIPayments(t *testing.T) {
 			want(t, c.do("POST", "/v1/payments", alice.token, c.key(), map[string]any{"amount": "1.00", "currency": "CNY", "reference": "x", "capture": "automatic"}), 401, "unauthenticated")
 			want(t, c.do("POST", "/v1/merchants", owner.token, "", map[string]any{"name": "X", "category": "58"}), 400, "invalid_request")
 			want(t, c.do("POST", "/v1/payments", s.sk, c.key(), map[string]any{"amount": "1.00", "currency": "CNY", "reference": "x", "capture": "later"}), 400, "invalid_request")
+			want(t, c.do("POST", "/v1/payments", s.sk, c.key(), map[string]any{"amount": "1.00", "currency": "CNY", "reference": "x"}), 400, "invalid_request")
 			want(t, c.do("POST", "/v1/payments", s.sk, c.key(), map[string]any{"amount": "1.00", "currency": "CNY", "reference": "x", "capture": "automatic", "expires_in_seconds": 0}), 400, "invalid_request")
 			want(t, c.do("POST", "/v1/payments", s.sk, c.key(), map[string]any{"amount": "1.001", "currency": "CNY", "reference": "x", "capture": "automatic"}), 400, "invalid_amount")
 			want(t, c.do("GET", "/v1/payments/pay_nope", s.sk, "", nil), 404, "not_found")
