@@ -237,3 +237,33 @@ func (s *testServer) balance(t *testing.T, token, path string) int64 {
 	}
 	return 0
 }
+
+// TestCancelLosesToCapture: another process captured an authorization (its
+// money is posted in the ledger, the payments table not told yet); a
+// cancel here must answer 409, not 200 with a released hold it did not
+// release.
+func TestCancelLosesToCapture(t *testing.T) {
+	s := newTestServer(t)
+	ctx := t.Context()
+	p := s.mustCall("POST", "/v1/payments", s.merchantKey, "", map[string]any{"amount": "20.00", "currency": "CNY",
+		"reference": "crossed", "capture": "manual"}, http.StatusCreated)
+	id := p["id"].(string)
+	s.mustCall("POST", "/v1/payments/"+id+"/pay", s.payer.token, "crossed-pay", map[string]any{"pin": testPIN}, http.StatusOK)
+	src, err := s.svc.WalletAccount(ctx, s.payer.walletID, money.CNY)
+	must(t, err)
+	dst, err := s.svc.WalletAccount(ctx, s.merchantID, money.CNY)
+	must(t, err)
+	fees, err := s.svc.SystemAccount(ctx, "fees:CNY", money.CNY)
+	must(t, err)
+	_, err = s.merchants.Ledger.Transfer(ctx, ledger.Transfer{ID: "capture:" + id, Type: ledger.Post, Kind: "payment", HoldID: "pay:" + id,
+		Postings: []ledger.Posting{{Account: src, Amount: -2000}, {Account: dst, Amount: 1988}, {Account: fees, Amount: 12}},
+		Metadata: map[string]string{"op": id, "type": "payment", "from": s.payer.id, "to": s.merchantID, "currency": "CNY", "amount": "2000", "fee": "12"}})
+	must(t, err)
+	r := s.do("POST", "/v1/payments/"+id+"/cancel", s.merchantKey, "", nil)
+	if r.status != http.StatusConflict || r.errorCode() != "payment_not_payable" {
+		t.Fatalf("cancel of a payment captured elsewhere: %d %s", r.status, r.body)
+	}
+	if got := s.mustCall("GET", "/v1/payments/"+id, s.merchantKey, "", nil, http.StatusOK); got["status"] != "succeeded" || got["net"] != "19.88" {
+		t.Fatalf("after the crossed cancel: %v", got)
+	}
+}

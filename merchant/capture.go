@@ -46,7 +46,7 @@ func (s *Service) Capture(ctx context.Context, m Merchant, id string, amount int
 	switch code := ledger.ErrorCode(err); {
 	case err == nil:
 	case code == ledger.CodeHoldExpired || code == ledger.CodeHoldNotPending:
-		return s.afterHold(ctx, p)
+		return s.afterHold(ctx, p, Succeeded)
 	case code == ledger.CodeIdempotencyConflict:
 		// The capture's ID was used before: by a capture of another
 		// amount that committed (another process), or by one the ledger
@@ -57,7 +57,7 @@ func (s *Service) Capture(ctx context.Context, m Merchant, id string, amount int
 			}
 			return s.Store.Payment(ctx, p.ID)
 		}
-		return s.afterHold(ctx, p)
+		return s.afterHold(ctx, p, Succeeded)
 	default:
 		return Payment{}, fromLedger(err)
 	}
@@ -110,7 +110,7 @@ func (s *Service) Cancel(ctx context.Context, m Merchant, id string) (Payment, e
 	switch code := ledger.ErrorCode(err); {
 	case err == nil, code == ledger.CodeIdempotencyConflict:
 	case code == ledger.CodeHoldExpired || code == ledger.CodeHoldNotPending:
-		return s.afterHold(ctx, p)
+		return s.afterHold(ctx, p, Canceled)
 	default:
 		return Payment{}, fromLedger(err)
 	}
@@ -120,8 +120,19 @@ func (s *Service) Cancel(ctx context.Context, m Merchant, id string) (Payment, e
 }
 
 // afterHold brings an authorized payment in line with its hold, which is
-// no longer pending: posted (captured elsewhere), voided, or expired.
-func (s *Service) afterHold(ctx context.Context, p Payment) (Payment, error) {
+// no longer pending: posted (captured elsewhere), voided, or expired. want
+// is what the caller asked for (a capture: Succeeded; a cancel: Canceled);
+// another outcome, decided first by another request, is a 409.
+func (s *Service) afterHold(ctx context.Context, p Payment, want Status) (Payment, error) {
+	p, err := s.heldOutcome(ctx, p)
+	if err == nil && p.Status != want {
+		err = wallet.Errorf(wallet.CodePaymentNotPayable, "the payment is %s", p.Status)
+	}
+	return p, err
+}
+
+// heldOutcome is afterHold without the caller's wish.
+func (s *Service) heldOutcome(ctx context.Context, p Payment) (Payment, error) {
 	hs, err := s.Ledger.Holds(ctx, []string{"pay:" + p.ID})
 	if err != nil {
 		return Payment{}, err
@@ -140,6 +151,14 @@ func (s *Service) afterHold(ctx context.Context, p Payment) (Payment, error) {
 		return p, err
 	case h.Status == ledger.HoldVoided:
 		return s.setStatus(ctx, p, Canceled)
+	case h.Status == ledger.HoldPosted:
+		// Captured by another request, perhaps in another process that
+		// has not recorded it yet: record it from the ledger.
+		if t, err := s.Ledger.GetTransfer(ctx, "capture:"+p.ID); err == nil {
+			if err := s.applyTransfer(ctx, t); err != nil {
+				return Payment{}, err
+			}
+		}
 	}
 	return s.Store.Payment(ctx, p.ID)
 }
