@@ -3,6 +3,7 @@ package merchant
 import (
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"strconv"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/ewallet/ewallet/ledger"
 	"github.com/ewallet/ewallet/money"
 	"github.com/ewallet/ewallet/wallet"
+	"github.com/ewallet/ewallet/webhook"
 )
 
 // Ledger kinds, operation types and system accounts of payments.
@@ -107,30 +109,43 @@ func (s *Service) payment(ctx context.Context, id string) (Payment, error) {
 }
 
 // setStatus moves a payment whose money is settled (not yet paid, or its
-// hold released). A payment that ends without ever moving money has its
-// event published here: there is no transfer in the journal for it.
+// hold released). A payment that ends without ever moving money has no
+// transfer in the journal for the follower to publish from: its event is
+// stored with the status change, in one transaction.
 func (s *Service) setStatus(ctx context.Context, p Payment, to Status) (Payment, error) {
 	from := p.Status
 	p.Status, p.UpdatedAt = to, s.now().UTC().Truncate(time.Microsecond)
-	ok, err := s.Store.UpdatePayment(ctx, p, from)
+	var ok bool
+	var err error
+	if from == RequiresPayment && (to == Canceled || to == Expired) {
+		var e webhook.Event
+		if e, err = s.unpaidEvent(ctx, p); err == nil {
+			ok, err = s.Store.EndUnpaid(ctx, p, from, e)
+		}
+	} else {
+		ok, err = s.Store.UpdatePayment(ctx, p, from)
+	}
 	if err != nil {
 		return p, err
 	}
 	if !ok {
 		return s.Store.Payment(ctx, p.ID) // it moved on: show what it is now
 	}
-	if from == RequiresPayment && (to == Canceled || to == Expired) {
-		typ := "payment.canceled"
-		if to == Expired {
-			typ = "payment.expired"
-		}
-		// The payment is changed already; a lost event is logged, not
-		// turned into a failure of the cancel.
-		if err := s.publishPayment(ctx, typ, "unpaid:"+p.ID, p); err != nil {
-			s.Log.Error("publish event", "payment", p.ID, "type", typ, "err", err)
-		}
-	}
 	return p, nil
+}
+
+// unpaidEvent is the event of a payment that ends unpaid.
+func (s *Service) unpaidEvent(ctx context.Context, p Payment) (webhook.Event, error) {
+	typ := "payment.canceled"
+	if p.Status == Expired {
+		typ = "payment.expired"
+	}
+	m, err := s.Store.Merchant(ctx, p.MerchantID)
+	if err != nil {
+		return webhook.Event{}, err
+	}
+	data, err := json.Marshal(s.View(m, p))
+	return webhook.Event{ID: webhook.EventID(typ, "unpaid:"+p.ID), MerchantID: m.ID, Type: typ, CreatedAt: p.UpdatedAt, Data: data}, err
 }
 
 // Pay pays a payment from u's wallet: the whole amount at once (automatic

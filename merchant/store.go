@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ewallet/ewallet/money"
+	"github.com/ewallet/ewallet/webhook"
 )
 
 // Status is where a payment is in its life.
@@ -75,6 +76,12 @@ type Store interface {
 	// stored payment still has status from; false when it moved on first.
 	// The refunded totals are CreateRefund's and FinishRefund's.
 	UpdatePayment(ctx context.Context, p Payment, from Status) (bool, error)
+
+	// EndUnpaid is UpdatePayment for a payment that ends without moving
+	// money (canceled or expired unpaid): when it updates the payment, it
+	// stores the event e in the same transaction (nothing else records
+	// such an end, so the event must commit with it).
+	EndUnpaid(ctx context.Context, p Payment, from Status, e webhook.Event) (bool, error)
 
 	// CreateRefund inserts a pending refund and, in the same transaction,
 	// adds its amount and fee to the payment's refunded totals, provided

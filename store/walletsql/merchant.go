@@ -11,6 +11,7 @@ import (
 	"github.com/ewallet/ewallet/merchant"
 	"github.com/ewallet/ewallet/money"
 	"github.com/ewallet/ewallet/wallet"
+	"github.com/ewallet/ewallet/webhook"
 )
 
 var _ merchant.Store = (*Store)(nil)
@@ -160,6 +161,26 @@ func scanString(row scanner) (string, error) {
 func (s *Store) UpdatePayment(ctx context.Context, p merchant.Payment, from merchant.Status) (bool, error) {
 	n, err := s.w.execN(ctx, updatePayment, string(p.Status), p.PayerID, p.Captured, p.Fee, nanos(p.CaptureBy), nanos(p.UpdatedAt), p.ID, string(from))
 	return n == 1, fail("update payment", "payment", err)
+}
+
+// EndUnpaid implements merchant.Store: the payment's new status and its
+// event commit in one transaction (the outbox).
+func (s *Store) EndUnpaid(ctx context.Context, p merchant.Payment, from merchant.Status, e webhook.Event) (bool, error) {
+	var ok bool
+	err := s.inTx(ctx, "end unpaid payment", func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.d.bind(updatePayment), string(p.Status), p.PayerID, p.Captured, p.Fee, nanos(p.CaptureBy),
+			nanos(p.UpdatedAt), p.ID, string(from))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return err // moved on first: no event
+		}
+		ok = true
+		_, err = s.PublishWebhookEventTx(ctx, tx, e, e.CreatedAt.Add(webhook.MaxAge))
+		return err
+	})
+	return ok, err
 }
 
 // CreateRefund implements merchant.Store: the refund's row and the
