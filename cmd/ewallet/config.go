@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/ewallet/ewallet/api"
+	"github.com/ewallet/ewallet/merchant"
 	"github.com/ewallet/ewallet/money"
 	"github.com/ewallet/ewallet/vault"
 	"github.com/ewallet/ewallet/wallet"
@@ -23,13 +25,25 @@ type fileConfig struct {
 	Rates      map[string]wallet.Rate `json:"rates"`         // {"USD": {"Num": 71, "Den": 10}}
 	Keys       map[string]string      `json:"keys"`          // master, pin_pepper, code_secret: 64 hex chars
 	IPLimit    *api.RateLimit         `json:"ip_rate_limit"` // {"per_minute": 60, "burst": 60}; per_minute 0: none
+	Merchants  *merchantConfig        `json:"merchants"`
+}
+
+// merchantConfig is the merchant rules of the config file.
+type merchantConfig struct {
+	FeeBP         *int64 `json:"fee_bp"`         // default discount rate in basis points: 60 = 0.60%
+	PaymentTTL    string `json:"payment_ttl"`    // time to pay when a payment names none, "900s"
+	CaptureWithin string `json:"capture_within"` // an authorization is released after, "168h"
+	KeyOverlap    string `json:"key_overlap"`    // a rotated secret key works this long, "24h"
+	Country       string `json:"country"`        // ISO 3166-1 alpha-2, in QR codes
+	City          string `json:"city"`           // in QR codes
 }
 
 // serveConfig is what the config file decides for serve.
 type serveConfig struct {
-	wallet  wallet.Config
-	keys    map[string]string
-	ipLimit *api.RateLimit // nil: the default (relaxed under --dev)
+	wallet   wallet.Config
+	merchant merchant.Config
+	keys     map[string]string
+	ipLimit  *api.RateLimit // nil: the default (relaxed under --dev)
 }
 
 // tierConfig gives a tier's limits as CNY decimal strings or "unlimited".
@@ -47,7 +61,44 @@ func loadConfig(path string) (serveConfig, error) {
 	if err == nil && fc.IPLimit != nil && (fc.IPLimit.PerMinute < 0 || fc.IPLimit.Burst < 0) {
 		err = fmt.Errorf("config ip_rate_limit: per_minute and burst must not be negative")
 	}
-	return serveConfig{wallet: cfg, keys: fc.Keys, ipLimit: fc.IPLimit}, err
+	mc := merchant.DefaultConfig()
+	if err == nil && fc.Merchants != nil {
+		mc, err = fc.Merchants.apply(mc)
+	}
+	return serveConfig{wallet: cfg, merchant: mc, keys: fc.Keys, ipLimit: fc.IPLimit}, err
+}
+
+// apply puts the file's merchant rules over the defaults.
+func (m *merchantConfig) apply(c merchant.Config) (merchant.Config, error) {
+	if m.FeeBP != nil {
+		if *m.FeeBP < 0 || *m.FeeBP > 10_000 {
+			return c, fmt.Errorf("config merchants fee_bp %d is not 0-10000", *m.FeeBP)
+		}
+		c.FeeBP = *m.FeeBP
+	}
+	for _, d := range []struct {
+		name, s string
+		dst     *time.Duration
+	}{{"payment_ttl", m.PaymentTTL, &c.PaymentTTL}, {"capture_within", m.CaptureWithin, &c.CaptureWithin}, {"key_overlap", m.KeyOverlap, &c.KeyOverlap}} {
+		if d.s == "" {
+			continue
+		}
+		v, err := time.ParseDuration(d.s)
+		if err != nil || v <= 0 {
+			return c, fmt.Errorf("config merchants %s %q is not a positive duration", d.name, d.s)
+		}
+		*d.dst = v
+	}
+	if m.Country != "" {
+		if len(m.Country) != 2 || strings.ToUpper(m.Country) != m.Country {
+			return c, fmt.Errorf("config merchants country %q is not an ISO 3166-1 alpha-2 code", m.Country)
+		}
+		c.Country = m.Country
+	}
+	if m.City != "" {
+		c.City = m.City
+	}
+	return c, nil
 }
 
 // ipLimitFor is the per-IP limit: the file's, else the default, relaxed

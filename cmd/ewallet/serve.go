@@ -109,7 +109,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	var merchants *merchant.Service
 	hooks := webhook.New(webhook.Deps{Store: hs, Log: log, Dev: *dev,
 		Secret: func(ctx context.Context, id string) (string, error) { return merchants.WebhookSecret(ctx, id) }})
-	merchants = merchant.New(merchant.Deps{Store: ms, Ledger: l, Wallet: svc, Vault: vlt, Events: hooks, Receipts: signer, Log: log}, merchant.DefaultConfig())
+	merchants = merchant.New(merchant.Deps{Store: ms, Ledger: l, Wallet: svc, Vault: vlt, Events: hooks, Receipts: signer, Log: log}, conf.merchant)
 	workCtx, stopWork := context.WithCancel(ctx)
 	var workers sync.WaitGroup
 	workers.Go(func() {
