@@ -26,6 +26,11 @@
 // LoadSession.ProofCommand and Issuer.VerifyLoad. Card.Process is the same
 // card behind a byte-level APDU interface, as a reader would drive a chip.
 //
+// Clearing (clearing.go): Clearer.ClearBatch decides a terminal's uploaded
+// records against the caller's ClearingState, with a Reason per record,
+// the Settlements to book and the counter Gaps; MemClearingState is the
+// in-memory reference state.
+//
 // Keys (see keys.go): per-card keys are KDF(master, label, card number) and
 // session keys KDF(card key, label, random || counter [|| terminal seq]),
 // where KDF is NIST SP 800-108r1 counter mode with AES-CMAC. MACs and TACs
