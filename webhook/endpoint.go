@@ -173,6 +173,8 @@ var nonPublic = []netip.Prefix{
 	netip.MustParsePrefix("240.0.0.0/4"),     // reserved, and the broadcast address
 	netip.MustParsePrefix("2001:db8::/32"),   // documentation
 	netip.MustParsePrefix("64:ff9b:1::/48"),  // local-use NAT64
+	netip.MustParsePrefix("2001::/32"),       // Teredo tunnels: the IPv4 end is hidden in the address
+	netip.MustParsePrefix("::/96"),           // IPv4-compatible (deprecated): ::10.0.0.1
 }
 
 // Prefixes whose IPv6 addresses carry an IPv4 address, which a gateway

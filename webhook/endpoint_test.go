@@ -67,9 +67,11 @@ func TestEndpointURL(t *testing.T) {
 		{"https://[fe80::1%25eth0]/", false, false},
 		{"https://[fd00::1]/", false, false},
 		{"https://[::]/", false, false},
-		{"https://[::ffff:10.0.0.1]/", false, false}, // IPv4-mapped
-		{"https://[64:ff9b::a00:1]/", false, false},  // NAT64 of 10.0.0.1
-		{"https://[2002:a00:1::]/", false, false},    // 6to4 of 10.0.0.1
+		{"https://[::ffff:10.0.0.1]/", false, false},                      // IPv4-mapped
+		{"https://[64:ff9b::a00:1]/", false, false},                       // NAT64 of 10.0.0.1
+		{"https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/", false, false}, // Teredo
+		{"https://[::a00:1]/", false, false},                              // IPv4-compatible 10.0.0.1
+		{"https://[2002:a00:1::]/", false, false},                         // 6to4 of 10.0.0.1
 
 		{"http://127.0.0.1:8080/hook", true, true},
 		{"http://localhost:3000/webhooks", true, true},
