@@ -32,3 +32,15 @@ func TestMerchantKeyRotation(t *testing.T) {
 		}
 	}
 }
+
+// TestMerchantKeyRevoke: a key that leaked is replaced and every other key
+// stops at once.
+func TestMerchantKeyRevoke(t *testing.T) {
+	s := newTestServer(t)
+	old := s.merchantKey
+	fresh := s.mustCall("POST", "/v1/merchant/keys", old, "", map[string]any{"revoke_others": true}, http.StatusCreated)["secret_key"].(string)
+	if r := s.do("GET", "/v1/merchant", old, "", nil); r.status != http.StatusUnauthorized || r.errorCode() != "unauthenticated" {
+		t.Fatalf("the revoked key: %d %s", r.status, r.body)
+	}
+	s.mustCall("GET", "/v1/merchant", fresh, "", nil, http.StatusOK)
+}

@@ -96,7 +96,7 @@ func init() {
 		{"POST", "/v1/events/{id}/redeliver", merchantOnly, "Send an event again to every endpoint that subscribes to it", 200, nil, redeliverBody{}, nil, (*API).redeliverEvent},
 		{"GET", "/v1/merchant", merchantOnly, "The merchant the secret key belongs to", 200, nil, merchantBody{}, nil, (*API).getMerchant},
 		{"PUT", "/v1/merchant/payout_card", merchantOnly, "Name the owner's card that settlements are paid to", 200, payoutCardReq{}, merchantBody{}, nil, (*API).setPayoutCard},
-		{"POST", "/v1/merchant/keys", merchantOnly, "A new secret key; the others keep working for a day", 201, nil, rotatedKeyBody{}, nil, (*API).rotateKey},
+		{"POST", "/v1/merchant/keys", merchantOnly, "A new secret key; the others keep working for a day, or stop at once with revoke_others", 201, rotateKeyReq{}, rotatedKeyBody{}, nil, (*API).rotateKey},
 		{"POST", "/v1/merchant/payouts", merchantOnly, "Pay today's available balances out now (once a day per currency)", 200, nil, payoutList{}, nil, (*API).payoutNow},
 		{"GET", "/v1/merchant/payouts", merchantOnly, "The merchant's payouts, newest first", 200, nil, payoutList{}, []string{"limit", "starting_after"}, (*API).listPayouts},
 		{"GET", "/v1/merchant/settlements/{day}", merchantOnly, "A day's settlement report as CSV", 200, nil, nil, []string{"currency"}, (*API).settlementReport},

@@ -16,6 +16,12 @@ type payoutList struct {
 	HasMore bool                  `json:"has_more"`
 }
 
+// rotateKeyReq may ask that the other keys stop at once (a leaked key)
+// instead of after the overlap window.
+type rotateKeyReq struct {
+	RevokeOthers bool `json:"revoke_others,omitempty"`
+}
+
 type rotatedKeyBody struct {
 	SecretKey string `json:"secret_key"`
 }
@@ -44,11 +50,12 @@ func (a *API) setPayoutCard(c *call) {
 }
 
 func (a *API) rotateKey(c *call) {
-	if err := decode(c.r, &struct{}{}, true); err != nil {
+	var req rotateKeyReq
+	if err := decode(c.r, &req, true); err != nil {
 		a.fail(c, err)
 		return
 	}
-	sk, err := a.Merchants.RotateKey(c.ctx(), c.merchant)
+	sk, err := a.Merchants.RotateKey(c.ctx(), c.merchant, req.RevokeOthers)
 	if err != nil {
 		a.fail(c, err)
 		return

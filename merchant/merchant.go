@@ -163,10 +163,16 @@ func (s *Service) Authenticate(ctx context.Context, sk string) (Merchant, error)
 
 // RotateKey gives the merchant a new secret key; the others keep working
 // for the overlap window.
-func (s *Service) RotateKey(ctx context.Context, m Merchant) (string, error) {
+//
+// With revokeOthers the other keys stop at once: for a key that leaked.
+func (s *Service) RotateKey(ctx context.Context, m Merchant, revokeOthers bool) (string, error) {
 	sk, hash := newSecretKey()
 	now := s.now().UTC().Truncate(time.Microsecond)
-	err := s.Store.RotateKey(ctx, Key{Hash: hash, MerchantID: m.ID, CreatedAt: now}, now.Add(s.cfg.KeyOverlap))
+	until := now.Add(s.cfg.KeyOverlap)
+	if revokeOthers {
+		until = now
+	}
+	err := s.Store.RotateKey(ctx, Key{Hash: hash, MerchantID: m.ID, CreatedAt: now}, until)
 	return sk, err
 }
 
