@@ -205,22 +205,41 @@ func (s *Service) applyRefund(ctx context.Context, id string, t ledger.Transfer)
 // source names what happened (a transfer ID, or the status change of a
 // payment that moved no money), which makes the event's ID.
 func (s *Service) publishPayment(ctx context.Context, typ, source string, p Payment) error {
-	m, err := s.Store.Merchant(ctx, p.MerchantID)
+	if s.Events == nil {
+		return nil
+	}
+	e, err := s.paymentEvent(ctx, typ, source, p)
 	if err != nil {
 		return err
 	}
-	return s.publish(ctx, typ, source, m.ID, p.UpdatedAt, s.View(m, p))
+	return s.Events.Publish(ctx, e)
+}
+
+// paymentEvent is a payment's event, the payment as it is now.
+func (s *Service) paymentEvent(ctx context.Context, typ, source string, p Payment) (webhook.Event, error) {
+	m, err := s.Store.Merchant(ctx, p.MerchantID)
+	if err != nil {
+		return webhook.Event{}, err
+	}
+	return newEvent(typ, source, m.ID, p.UpdatedAt, s.View(m, p))
 }
 
 func (s *Service) publish(ctx context.Context, typ, source, merchantID string, at time.Time, obj any) error {
 	if s.Events == nil {
 		return nil
 	}
-	data, err := json.Marshal(obj)
+	e, err := newEvent(typ, source, merchantID, at, obj)
 	if err != nil {
 		return err
 	}
-	return s.Events.Publish(ctx, webhook.Event{ID: webhook.EventID(typ, source), MerchantID: merchantID, Type: typ, CreatedAt: at, Data: data})
+	return s.Events.Publish(ctx, e)
+}
+
+// newEvent is the event of typ about obj; its ID derives from (typ,
+// source), so the same happening always makes the same event.
+func newEvent(typ, source, merchantID string, at time.Time, obj any) (webhook.Event, error) {
+	data, err := json.Marshal(obj)
+	return webhook.Event{ID: webhook.EventID(typ, source), MerchantID: merchantID, Type: typ, CreatedAt: at, Data: data}, err
 }
 
 // metaInt reads an integer the transfer's metadata carries (0 if absent).

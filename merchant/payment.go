@@ -3,7 +3,6 @@ package merchant
 import (
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"strconv"
 	"time"
@@ -140,12 +139,7 @@ func (s *Service) unpaidEvent(ctx context.Context, p Payment) (webhook.Event, er
 	if p.Status == Expired {
 		typ = "payment.expired"
 	}
-	m, err := s.Store.Merchant(ctx, p.MerchantID)
-	if err != nil {
-		return webhook.Event{}, err
-	}
-	data, err := json.Marshal(s.View(m, p))
-	return webhook.Event{ID: webhook.EventID(typ, "unpaid:"+p.ID), MerchantID: m.ID, Type: typ, CreatedAt: p.UpdatedAt, Data: data}, err
+	return s.paymentEvent(ctx, typ, "unpaid:"+p.ID, p)
 }
 
 // Pay pays a payment from u's wallet: the whole amount at once (automatic
