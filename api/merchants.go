@@ -305,18 +305,18 @@ func (a *API) payQR(c *call) {
 		a.fail(c, err)
 		return
 	}
+	q, err := emvqr.Decode(req.QRPayload)
+	if err != nil {
+		a.fail(c, wallet.Errorf(wallet.CodeInvalidRequest, "qr_payload is not a payment code of this wallet"))
+		return
+	}
+	cur, err := merchant.ScannedCurrency(q)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
 	var n int64
 	if req.Amount.set {
-		q, err := emvqr.Decode(req.QRPayload)
-		if err != nil {
-			a.fail(c, wallet.Errorf(wallet.CodeInvalidRequest, "qr_payload is not a payment code of this wallet"))
-			return
-		}
-		cur, err := emvqr.CurrencyFromCode(q.Currency)
-		if err != nil {
-			a.fail(c, wallet.Errorf(wallet.CodeUnsupportedCurrency, "the code's currency is not supported"))
-			return
-		}
 		if n, _, err = parseMoney(req.Amount, string(cur)); err != nil {
 			a.fail(c, err)
 			return
@@ -330,7 +330,7 @@ func (a *API) payQR(c *call) {
 	pin := req.PIN
 	req.PIN = a.Wallet.PINs.Redact(c.user.ID, pin)
 	a.idempotent(c, key, fingerprint(c, req), func(idem wallet.Idem) (answer, error) {
-		p, err := a.Merchants.PayQR(c.ctx(), c.user, req.QRPayload, n, pin, idem, c.client())
+		p, err := a.Merchants.PayQR(c.ctx(), c.user, q, n, pin, idem, c.client())
 		return answer{status: http.StatusOK, body: a.toPaymentByID(c, p), keep: true}, err
 	})
 }

@@ -40,6 +40,19 @@ func (s *Service) qr(m Merchant, cur money.Currency, amount int64, paymentID, re
 	return q
 }
 
+// ScannedCurrency is the currency of a scanned code of this wallet;
+// CodeInvalidRequest for another scheme's code.
+func ScannedCurrency(q emvqr.Payload) (money.Currency, error) {
+	if q.MerchantAccount.GUID != qrGUID {
+		return "", wallet.Errorf(wallet.CodeInvalidRequest, "qr_payload is not a payment code of this wallet")
+	}
+	cur, err := emvqr.CurrencyFromCode(q.Currency)
+	if err != nil {
+		return "", wallet.Errorf(wallet.CodeUnsupportedCurrency, "the code's currency is not supported")
+	}
+	return cur, nil
+}
+
 // cut keeps the first n characters of s.
 func cut(s string, n int) string {
 	r := []rune(s)
@@ -55,14 +68,10 @@ func cut(s string, n int) string {
 // names only the merchant: the payer gives the amount, and a payment of
 // the merchant is made for it and paid at once; its ID derives from the
 // payer's Idempotency-Key, so a retry pays the same payment.
-func (s *Service) PayQR(ctx context.Context, u wallet.User, payload string, amount int64, pin string, idem wallet.Idem, c wallet.Client) (Payment, error) {
-	q, err := emvqr.Decode(payload)
-	if err != nil || q.MerchantAccount.GUID != qrGUID {
-		return Payment{}, wallet.Errorf(wallet.CodeInvalidRequest, "qr_payload is not a payment code of this wallet")
-	}
-	cur, err := emvqr.CurrencyFromCode(q.Currency)
+func (s *Service) PayQR(ctx context.Context, u wallet.User, q emvqr.Payload, amount int64, pin string, idem wallet.Idem, c wallet.Client) (Payment, error) {
+	cur, err := ScannedCurrency(q)
 	if err != nil {
-		return Payment{}, wallet.Errorf(wallet.CodeUnsupportedCurrency, "the code's currency is not supported")
+		return Payment{}, err
 	}
 	if q.Dynamic {
 		p, err := s.payment(ctx, q.MerchantAccount.PaymentID)
