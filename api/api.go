@@ -19,6 +19,7 @@ import (
 	"github.com/ewallet/ewallet/ledger"
 	"github.com/ewallet/ewallet/merchant"
 	"github.com/ewallet/ewallet/notify"
+	"github.com/ewallet/ewallet/purse"
 	"github.com/ewallet/ewallet/receipt"
 	"github.com/ewallet/ewallet/wallet"
 	"github.com/ewallet/ewallet/webhook"
@@ -52,6 +53,12 @@ type Deps struct {
 	Webhooks *webhook.Service
 	// ReceiptKeys checks receipts and publishes their public keys.
 	ReceiptKeys *receipt.Verifier
+	// Purse serves the e-purse routes (nil: they answer 404).
+	Purse *purse.Service
+	// BankCallbacks receives the bank connector's callbacks (nil: 404).
+	BankCallbacks BankCallbacks
+	// Reconciliations serves the reconciliation reports (nil: none).
+	Reconciliations Reconciliations
 }
 
 // API serves the routes of routes.go.

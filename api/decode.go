@@ -18,9 +18,12 @@ var errBadJSON = wallet.Errorf(wallet.CodeInvalidRequest, "the body must be one 
 
 // decode reads a strict JSON body into v: one object, no unknown fields.
 // An empty body decodes as {} when emptyOK.
-func decode(r *http.Request, v any, emptyOK bool) error {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-	if err != nil || len(body) > maxBody {
+func decode(r *http.Request, v any, emptyOK bool) error { return decodeLimit(r, v, emptyOK, maxBody) }
+
+// decodeLimit is decode with a body limit of its own (a terminal's batch).
+func decodeLimit(r *http.Request, v any, emptyOK bool, limit int64) error {
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil || int64(len(body)) > limit {
 		return wallet.Errorf(wallet.CodeInvalidRequest, "the body is too large or unreadable")
 	}
 	if len(bytes.TrimSpace(body)) == 0 {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 
+	"github.com/ewallet/ewallet/purse"
 	"github.com/ewallet/ewallet/wallet"
 )
 
@@ -43,6 +44,11 @@ var statusOf = map[wallet.Code]int{
 	wallet.CodePINLocked:           http.StatusLocked,
 	wallet.CodeTooManyAttempts:     http.StatusTooManyRequests,
 	wallet.CodeUnavailable:         http.StatusServiceUnavailable,
+	purse.CodeInvalidCardMessage:   http.StatusBadRequest,
+	purse.CodeCardAuthFailed:       http.StatusUnprocessableEntity,
+	purse.CodeCardLost:             http.StatusConflict,
+	purse.CodeCardCounterMismatch:  http.StatusConflict,
+	purse.CodeLoadNotPending:       http.StatusConflict,
 }
 
 // errorBody is the contract's error answer.

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -186,6 +187,37 @@ var bodyCases = []bodyCase{
 			{{"receipt", `{"id":"rcp_x","kind":"payment","payment_id":"pay_x","merchant_id":"mch_x","merchant_name":"Tea","merchant_category":"5812","payer_id":"usr_x","amount":"1.00","currency":"CNY","issued_at":"2026-12-01T00:00:00Z"}`},
 				{"key_id", `"0123456789abcdef"`}, {"signature", `"` + strings.Repeat("A", 86) + `"`}},
 		}},
+	{method: "PUT", path: "/v1/me/password", caller: asKeeper,
+		answers: allow("204, 400 invalid_request, 400 weak_password, 401 invalid_credentials, 429 too_many_attempts"),
+		seeds: []fields{
+			{{"password", `"wrong password here"`}, {"new_password", `"another good passphrase"`}},
+			{{"password", `"` + testPassword + `"`}, {"new_password", `"short"`}},
+		}},
+	{method: "POST", path: "/v1/admin/users/{id}/freeze", caller: asAdmin, noBody: true, idPrefix: "usr_",
+		answers: allow("200, 400 invalid_request, 404 not_found")},
+	{method: "POST", path: "/v1/epurse/cards", caller: asPayer, noBody: true, idPrefix: "epc_",
+		answers: allow("201, 400 invalid_request, 423 wallet_frozen")},
+	{method: "POST", path: "/v1/epurse/cards/{id}/loads", caller: asPayer, money: true, idPrefix: "epl_",
+		answers: allow("201, 400 invalid_card_message, 404 not_found, 409 currency_mismatch, 409 card_lost, 409 card_counter_mismatch, "+
+			"409 load_not_pending, 422 card_authentication_failed, 422 insufficient_funds, 423 wallet_frozen", moneyRefusals),
+		seeds: []fields{
+			{{"amount", `"12.34"`}, {"currency", `"CNY"`}, {"card_response", `"` + strings.Repeat("00", 28) + `9000"`}, {"pin", `"` + testPIN + `"`}},
+			{{"amount", `"5.00"`}, {"currency", `"USD"`}, {"terminal_id", `"0102030405ff"`}, {"card_response", `"00"`}, {"pin", `"` + testPIN + `"`}},
+		}},
+	{method: "POST", path: "/v1/epurse/cards/{id}/loads/{load_id}/complete", caller: asPayer, idPrefix: "epl_",
+		answers: allow("200, 400 invalid_request, 400 invalid_card_message, 404 not_found, 409 load_not_pending, 422 card_authentication_failed"),
+		seeds:   []fields{{{"card_response", `"00112233445566779000"`}}}},
+	{method: "POST", path: "/v1/epurse/cards/{id}/lost", caller: asPayer, noBody: true, idPrefix: "epc_",
+		answers: allow("200, 400 invalid_request")},
+	{method: "POST", path: "/v1/epurse/terminals", caller: asMerchant, idPrefix: "trm_",
+		answers: allow("201, 400 invalid_request"),
+		seeds:   []fields{{{"name", `"Gate 7"`}}, {{"name", `""`}}}},
+	{method: "POST", path: "/v1/epurse/terminals/{id}/batches", caller: asMerchant,
+		answers: allow("200, 400 invalid_request, 404 not_found"),
+		seeds: []fields{
+			{{"records", `"` + base64.StdEncoding.EncodeToString(make([]byte, 2*37)) + `"`}},
+			{{"records", `"AQ=="`}},
+		}},
 	{method: "POST", path: "/v1/admin/users/{id}/kyc", caller: asAdmin, idPrefix: "usr_",
 		answers: allow("200, 400 invalid_request, 400 invalid_amount, 404 not_found"),
 		seeds: []fields{
@@ -288,10 +320,15 @@ func FuzzBody(f *testing.F) {
 		body = bytes.ReplaceAll(body, []byte("$PAYMENT"), []byte(s.paymentID))
 		body = bytes.ReplaceAll(body, []byte("$STATIC_QR"), []byte(s.staticQR))
 		id := s.payee.id
-		if strings.HasPrefix(bc.path, "/v1/payments/") {
+		switch {
+		case strings.HasPrefix(bc.path, "/v1/payments/"):
 			id = s.paymentID
+		case strings.HasPrefix(bc.path, "/v1/epurse/cards/"):
+			id = s.epurseCard
+		case strings.HasPrefix(bc.path, "/v1/epurse/terminals/"):
+			id = s.terminal
 		}
-		target := strings.Replace(bc.path, "{id}", id, 1)
+		target := strings.Replace(strings.Replace(bc.path, "{id}", id, 1), "{load_id}", "epl_unknown", 1)
 		r := s.do(bc.method, target, s.token(bc.caller), key, body)
 		s.unlock(t, r)
 		if bc.path == "/v1/merchant/keys" && r.status == http.StatusCreated {

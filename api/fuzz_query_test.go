@@ -28,6 +28,7 @@ var queryCases = []queryCase{
 	{"/v1/me/transactions", asPayer, allow("200, 400 invalid_request, 400 unsupported_currency")},
 	{"/v1/me/transactions/export", asPayer, allow("200, 400 invalid_request, 400 unsupported_currency")},
 	{"/v1/admin/users", asAdmin, allow("200, 400 invalid_request, 404 not_found")},
+	{"/v1/admin/transfers", asAdmin, allow("200, 400 invalid_request")},
 	{"/v1/payments", asMerchant, allow("200, 400 invalid_request")},
 	{"/v1/events", asMerchant, allow("200, 400 invalid_request, 404 not_found")},
 	{"/v1/webhook_endpoints/{id}/attempts", asMerchant, allow("200, 400 invalid_request, 404 not_found")},

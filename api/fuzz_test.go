@@ -28,7 +28,9 @@ var contractCodes = allow("invalid_request, invalid_amount, unsupported_currency
 	"invalid_code, too_many_attempts, invalid_credentials, unauthenticated, forbidden, not_found, weak_pin, pin_not_set, " +
 	"invalid_pin, pin_locked, wallet_frozen, invalid_card_number, card_expired, card_not_found, recipient_not_found, " +
 	"self_transfer, limit_exceeded, insufficient_funds, currency_mismatch, idempotency_key_required, idempotency_key_reused, " +
-	"request_in_progress, payment_expired, payment_not_payable, amount_exceeds_authorized, refund_exceeds_payment")
+	"request_in_progress, payment_expired, payment_not_payable, amount_exceeds_authorized, refund_exceeds_payment, " +
+	// The e-purse's own (docs/epurse.md), in the contract's style.
+	"invalid_card_message, card_authentication_failed, card_lost, card_counter_mismatch, load_not_pending")
 
 // answers is what a route may answer: "201" for a success, "400
 // invalid_amount" for an error.

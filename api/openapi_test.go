@@ -66,6 +66,8 @@ var contractEndpoints = []string{
 // list ("Everything not listed is yours to design").
 var beyondContract = []string{
 	"GET /v1/admin/users",
+	"GET /v1/admin/reconciliations/{date}",
+	"POST /v1/bank/callbacks",
 	"GET /v1/payments/{id}/qr.png",
 	"GET /v1/payments",
 	"GET /v1/webhook_endpoints",
@@ -89,6 +91,22 @@ var beyondContract = []string{
 	"POST /v1/merchant/payouts",
 	"GET /v1/merchant/payouts",
 	"GET /v1/merchant/settlements/{day}",
+	"POST /v1/epurse/cards",
+	"GET /v1/epurse/cards",
+	"GET /v1/epurse/cards/{id}",
+	"POST /v1/epurse/cards/{id}/loads",
+	"GET /v1/epurse/cards/{id}/loads/{load_id}",
+	"POST /v1/epurse/cards/{id}/loads/{load_id}/complete",
+	"POST /v1/epurse/cards/{id}/lost",
+	"POST /v1/epurse/terminals",
+	"GET /v1/epurse/terminals",
+	"POST /v1/epurse/terminals/{id}/batches",
+	"GET /v1/epurse/denylist",
+	"PUT /v1/me/password",
+	"GET /v1/me/sessions",
+	"DELETE /v1/me/sessions",
+	"POST /v1/admin/users/{id}/freeze",
+	"GET /v1/admin/transfers",
 }
 
 // The contract's money movement, which must require an Idempotency-Key.

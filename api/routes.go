@@ -57,6 +57,9 @@ func init() {
 		{"POST", "/v1/me/freeze", userOnly, "Freeze the wallet", 200, nil, userBody{}, nil, (*API).freeze},
 		{"POST", "/v1/me/unfreeze/code", userOnly, "Send the unfreeze code by SMS", 204, nil, nil, nil, (*API).unfreezeCode},
 		{"POST", "/v1/me/unfreeze", userOnly, "Unfreeze with password and SMS code", 200, unfreezeReq{}, userBody{}, nil, (*API).unfreeze},
+		{"PUT", "/v1/me/password", userOnly, "Change the password; every other session ends", 204, passwordReq{}, nil, nil, (*API).changePassword},
+		{"GET", "/v1/me/sessions", userOnly, "The user's live sessions", 200, nil, sessionItems{}, nil, (*API).sessions},
+		{"DELETE", "/v1/me/sessions", userOnly, "Log out everywhere: every session of the user ends, this one too", 204, nil, nil, nil, (*API).logoutEverywhere},
 		{"GET", "/v1/dev/sms", devOnly, "The sandbox SMS outbox (--dev only)", 200, nil, smsList{}, []string{"phone"}, (*API).devSMS},
 
 		{"POST", "/v1/me/cards", userOnly, "Bind a card", 201, cardReq{}, cardBody{}, nil, (*API).addCard},
@@ -105,9 +108,25 @@ func init() {
 		{"POST", "/v1/qr/pay", userOnly, "Pay a scanned QR code: a payment's, or a merchant's static one with an amount (Idempotency-Key required)", 200, qrPayReq{}, merchant.PaymentView{}, nil, (*API).payQR},
 		{"GET", "/v1/merchant/balances", merchantOnly, "The merchant's balances per currency", 200, nil, balanceList{}, nil, (*API).merchantBalances},
 
+		{"POST", "/v1/epurse/cards", userOnly, "Issue a stored-value card to the wallet; its chip personalisation is shown once", 201, nil, epurseCardBody{}, nil, (*API).issueEpurseCard},
+		{"GET", "/v1/epurse/cards", userOnly, "The wallet's stored-value cards with their cleared balance", 200, nil, epurseCardList{}, nil, (*API).epurseCards},
+		{"GET", "/v1/epurse/cards/{id}", userOnly, "A stored-value card", 200, nil, epurseCardBody{}, nil, (*API).epurseCard},
+		{"POST", "/v1/epurse/cards/{id}/loads", userOnly, "Load a card, step 1: the card's INITIALIZE FOR LOAD answer in, CREDIT FOR LOAD (MAC2) out (Idempotency-Key required)", 201, epurseLoadReq{}, epurseLoadBody{}, nil, (*API).loadEpurse},
+		{"GET", "/v1/epurse/cards/{id}/loads/{load_id}", userOnly, "A load", 200, nil, epurseLoadBody{}, nil, (*API).epurseLoad},
+		{"POST", "/v1/epurse/cards/{id}/loads/{load_id}/complete", userOnly, "Load a card, step 2: the card's TAC (or its transaction proof) in", 200, epurseCompleteReq{}, epurseLoadBody{}, nil, (*API).completeEpurseLoad},
+		{"POST", "/v1/epurse/cards/{id}/lost", userOnly, "Report a card lost: deny-listed now, its rest refunded after the clearing window", 200, nil, epurseCardBody{}, nil, (*API).reportEpurseLost},
+		{"POST", "/v1/epurse/terminals", merchantOnly, "Register a terminal; its SAM key is shown once", 201, terminalReq{}, terminalBody{}, nil, (*API).registerTerminal},
+		{"GET", "/v1/epurse/terminals", merchantOnly, "The merchant's terminals", 200, nil, terminalList{}, nil, (*API).terminals},
+		{"POST", "/v1/epurse/terminals/{id}/batches", merchantOnly, "Upload a terminal's purchase records for clearing; a result per record", 200, batchReq{}, batchBody{}, nil, (*API).uploadBatch},
+		{"GET", "/v1/epurse/denylist", merchantOnly, "Cards terminals must refuse, and since when", 200, nil, denyListBody{}, nil, (*API).denyList},
+
 		{"GET", "/v1/admin/ledger/verify", adminOnly, "Check every ledger invariant", 200, nil, verifyBody{}, nil, (*API).verifyLedger},
 		{"POST", "/v1/admin/users/{id}/kyc", adminOnly, "Set a user's KYC tier and limits", 200, kycReq{}, userBody{}, nil, (*API).setKYC},
+		{"POST", "/v1/admin/users/{id}/freeze", adminOnly, "Freeze a user's wallet (the holder unfreezes it with password and SMS code)", 200, nil, userBody{}, nil, (*API).adminFreeze},
+		{"GET", "/v1/admin/transfers", adminOnly, "The journal's newest transfers", 200, nil, adminTransferList{}, []string{"limit", "before_seq"}, (*API).adminTransfers},
 		{"GET", "/v1/admin/users", adminOnly, "Search users by phone prefix", 200, nil, userList{}, []string{"phone", "limit", "starting_after"}, (*API).adminUsers},
+		{"GET", "/v1/admin/reconciliations/{date}", adminOnly, "A day's reconciliation against the bank's statements", 200, nil, reconciliationBody{}, nil, (*API).reconciliation},
+		{"POST", "/v1/bank/callbacks", public, "The bank's signed callback with a request's outcome (bank/bankwire)", 204, nil, nil, nil, (*API).bankCallback},
 	}
 }
 

@@ -26,6 +26,7 @@ import (
 	"github.com/ewallet/ewallet/ledger"
 	"github.com/ewallet/ewallet/merchant"
 	"github.com/ewallet/ewallet/notify"
+	"github.com/ewallet/ewallet/purse"
 	"github.com/ewallet/ewallet/receipt"
 	"github.com/ewallet/ewallet/store/sqlite"
 	"github.com/ewallet/ewallet/vault"
@@ -84,17 +85,27 @@ type testServer struct {
 	// when the server starts. The merchant routes act on them.
 	merchantKey, merchantID, paymentID string
 	staticQR                           string // the shop's static CNY code
+	// epurseCard is a stored-value card of the payer's; terminal one of
+	// the shop's terminals. The e-purse routes act on them.
+	epurseCard, terminal string
 
 	merchants *merchant.Service
 	hooks     *webhook.Service
+	purses    *purse.Service
 }
 
 // testOption changes how newTestServer builds its server.
 type testOption func(*testOptions)
 
 type testOptions struct {
-	now      func() time.Time // the ledger's and the merchants' clock; nil: time.Now
+	now      func() time.Time // the ledger's, the merchants' and the e-purse's clock; nil: time.Now
 	merchant merchant.Config
+	purse    purse.Config
+}
+
+// withPurseConfig replaces the e-purse defaults.
+func withPurseConfig(cfg purse.Config) testOption {
+	return func(o *testOptions) { o.purse = cfg }
 }
 
 // withClock makes the ledger and the merchant service (hold and payment
@@ -167,9 +178,13 @@ func newTestServer(tb testing.TB, opts ...testOption) *testServer {
 		tb.Fatal(err)
 	}
 	merchants = merchant.New(merchant.Deps{Store: ms, Ledger: l, Wallet: svc, Vault: v, Events: hooks, Receipts: signer, Log: log, Now: o.now}, o.merchant)
-	s := &testServer{tb: tb, svc: svc, log: logs, merchants: merchants, hooks: hooks,
+	purses, err := purse.New(purse.Deps{Store: db.WalletStore().(purse.Store), Ledger: l, Wallet: svc, Seed: randomKey(), Log: log, Now: o.now}, o.purse)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s := &testServer{tb: tb, svc: svc, log: logs, merchants: merchants, hooks: hooks, purses: purses,
 		h: New(Deps{Wallet: svc, Ledger: l, DB: db, AdminToken: testAdminToken, Dev: true, Outbox: sms, Log: log, Metrics: NewMetrics(),
-			IPLimit: DevRateLimit, Merchants: merchants, Webhooks: hooks, ReceiptKeys: receiptKeys})}
+			IPLimit: DevRateLimit, Merchants: merchants, Webhooks: hooks, ReceiptKeys: receiptKeys, Purse: purses})}
 	s.payer = s.mustUser(payerPhone, "Fuzz Payer", true)
 	s.payee = s.mustUser(payeePhone, "Fuzz Payee", false)
 	s.keeper = s.mustUser(keeperPhone, "Fuzz Keeper", true)
@@ -188,6 +203,10 @@ func newTestServer(tb testing.TB, opts ...testOption) *testServer {
 	pay := s.mustCall("POST", "/v1/payments", s.merchantKey, "setup-payment",
 		map[string]any{"amount": "10.00", "currency": "CNY", "reference": "fuzz-1", "capture": "manual", "expires_in_seconds": 86400}, http.StatusCreated)
 	s.paymentID, _ = pay["id"].(string)
+	ep := s.mustCall("POST", "/v1/epurse/cards", s.payer.token, "", nil, http.StatusCreated)
+	s.epurseCard, _ = ep["id"].(string)
+	trm := s.mustCall("POST", "/v1/epurse/terminals", s.merchantKey, "", map[string]any{"name": "Fuzz Gate"}, http.StatusCreated)
+	s.terminal, _ = trm["id"].(string)
 	for _, m := range []struct{ amount, currency string }{{testTopup, "CNY"}, {"1000000", "JPY"}} {
 		top := s.mustCall("POST", "/v1/topups", s.payer.token, "setup-topup-"+m.currency,
 			map[string]any{"card_id": s.payer.card, "amount": m.amount, "currency": m.currency, "pin": testPIN}, http.StatusCreated)

@@ -40,6 +40,18 @@ type TerminalID [6]byte
 // String is the 12 hex digits of the id.
 func (t TerminalID) String() string { return hex.EncodeToString(t[:]) }
 
+// ParseTerminalID reads 12 hex digits.
+func ParseTerminalID(s string) (TerminalID, error) {
+	var t TerminalID
+	if len(s) != 2*len(t) {
+		return t, fail(ErrMalformed, fmt.Sprintf("terminal id %q: want 12 hex digits", s))
+	}
+	if _, err := hex.Decode(t[:], []byte(s)); err != nil {
+		return t, fail(ErrMalformed, fmt.Sprintf("terminal id %q: want 12 hex digits", s))
+	}
+	return t, nil
+}
+
 // MasterKeys are the issuer's three AES-128 master keys. The load and TAC
 // master keys never leave the issuer; the purchase master key is also put in
 // every terminal's SAM so it can derive a card's purchase key offline.

@@ -26,6 +26,8 @@ type batchState struct {
 	accounts map[AccountID]*acct
 	holds    map[string]*HoldState
 	decided  map[string]decided // IDs decided earlier in this batch
+	pre      *precomputed       // the request being applied, when the caller precomputed it
+	recent   *recentIDs         // the writer's memory of used IDs, when the store has versions
 	out      Batch
 
 	// scratch space reused across transfers
@@ -83,7 +85,10 @@ func (st *batchState) decide(r *request) answer {
 	t := r.t
 	t.RequestHash = r.fp
 	ans := answer{}
-	if err := st.apply(&t); err != nil {
+	st.pre = r.pre
+	err := st.apply(&t)
+	st.pre = nil
+	if err != nil {
 		ans.err = err
 		if err.Code == CodeHoldNotExpired || r.t.ForgetRefusal {
 			// Depends on the clock, not on the ledger, or the caller asked:
@@ -307,7 +312,16 @@ func (st *batchState) commit(t *Transfer, hold *HoldState) {
 		}
 		st.out.Entries = append(st.out.Entries, Entry{Account: d.a.ID, Seq: t.Seq, Amount: d.amount, HeldDelta: d.held, Balance: d.newPosted, HeldAfter: d.newHeld})
 	}
-	t.Hash = ChainHash(st.head.Hash, t, st.currencyOf)
+	if pre := st.pre; pre != nil {
+		t.Hash = pre.chainHash(st.head.Hash, t, st.currencyOf)
+		enc := EncodedTransfer{Postings: pre.postings, Metadata: pre.metadata}
+		if enc.Postings == "" && len(t.Postings) > 0 {
+			enc.Postings = EncodePostings(t.Postings) // a post that moves what its hold held
+		}
+		st.out.Encoded = append(st.out.Encoded, enc)
+	} else {
+		t.Hash = ChainHash(st.head.Hash, t, st.currencyOf)
+	}
 	st.head = Head{Seq: t.Seq, Hash: t.Hash, Time: t.Time}
 	st.out.Head = st.head
 	st.out.Transfers = append(st.out.Transfers, t)

@@ -193,42 +193,110 @@ func (t *Transfer) validate() error {
 // currency), which is what the hash chain protects; without, it covers the
 // request only, which is what idempotency compares.
 func (t *Transfer) canonical(dst []byte, committed bool, currencyOf func(AccountID) money.Currency) []byte {
-	str := func(s string) {
-		dst = binary.AppendUvarint(dst, uint64(len(s)))
-		dst = append(dst, s...)
-	}
 	if committed {
-		dst = binary.BigEndian.AppendUint64(dst, uint64(t.Seq))
-		dst = binary.BigEndian.AppendUint64(dst, uint64(t.Time.UnixNano()))
-		// The request's fingerprint decides which retries replay: it is
-		// chained too, so that it cannot be altered unnoticed either.
-		dst = append(dst, t.RequestHash[:]...)
-	}
-	str(t.ID)
-	dst = append(dst, byte(t.Type))
-	str(t.Kind)
-	str(t.HoldID)
-	if t.ExpiresAt.IsZero() {
-		dst = append(dst, 0)
+		dst = t.canonicalDecided(dst)
 	} else {
-		dst = append(dst, 1)
-		dst = binary.BigEndian.AppendUint64(dst, uint64(t.ExpiresAt.UnixNano()))
+		currencyOf = nil
 	}
-	dst = binary.AppendUvarint(dst, uint64(len(t.Postings)))
-	for _, p := range t.Postings {
+	dst = t.canonicalHead(dst)
+	dst = canonicalPostings(dst, t.Postings, currencyOf)
+	return canonicalMetadata(dst, t.Metadata)
+}
+
+// The canonical bytes in their parts, in order: what the ledger decided
+// (committed form only), the head (ID through deadline), the postings (with
+// each account's currency in the committed form) and the metadata. The
+// writer hashes parts that callers computed before queueing
+// (precomputed), so the parts are the one definition of the encoding.
+
+func (t *Transfer) canonicalDecided(dst []byte) []byte {
+	dst = binary.BigEndian.AppendUint64(dst, uint64(t.Seq))
+	dst = binary.BigEndian.AppendUint64(dst, uint64(t.Time.UnixNano()))
+	// The request's fingerprint decides which retries replay: it is
+	// chained too, so that it cannot be altered unnoticed either.
+	return append(dst, t.RequestHash[:]...)
+}
+
+func appendStr(dst []byte, s string) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(s)))
+	return append(dst, s...)
+}
+
+func (t *Transfer) canonicalHead(dst []byte) []byte {
+	dst = appendStr(dst, t.ID)
+	dst = append(dst, byte(t.Type))
+	dst = appendStr(dst, t.Kind)
+	dst = appendStr(dst, t.HoldID)
+	if t.ExpiresAt.IsZero() {
+		return append(dst, 0)
+	}
+	dst = append(dst, 1)
+	return binary.BigEndian.AppendUint64(dst, uint64(t.ExpiresAt.UnixNano()))
+}
+
+// canonicalPostings appends the postings, each with its account's currency
+// when currencyOf is set (the committed form).
+func canonicalPostings(dst []byte, ps []Posting, currencyOf func(AccountID) money.Currency) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(ps)))
+	for _, p := range ps {
 		dst = binary.BigEndian.AppendUint64(dst, uint64(p.Account))
 		dst = binary.BigEndian.AppendUint64(dst, uint64(p.Amount))
-		if committed {
-			str(string(currencyOf(p.Account)))
+		if currencyOf != nil {
+			dst = appendStr(dst, string(currencyOf(p.Account)))
 		}
 	}
-	keys := slices.Sorted(maps.Keys(t.Metadata))
+	return dst
+}
+
+func canonicalMetadata(dst []byte, m map[string]string) []byte {
+	keys := slices.Sorted(maps.Keys(m))
 	dst = binary.AppendUvarint(dst, uint64(len(keys)))
 	for _, k := range keys {
-		str(k)
-		str(t.Metadata[k])
+		dst = appendStr(dst, k)
+		dst = appendStr(dst, m[k])
 	}
 	return dst
+}
+
+// precomputed is the part of a request's work that does not depend on the
+// ledger's state, done by the caller's goroutine before it queues so that
+// the single writer does not: the fingerprint, the canonical head and
+// metadata bytes the chain hash covers, and the stored forms of postings and
+// metadata.
+type precomputed struct {
+	fp       [32]byte
+	canon    []byte // head, then metadata from metaAt on
+	metaAt   int
+	postings string // EncodePostings(t.Postings) as submitted
+	metadata string // EncodeMetadata(t.Metadata)
+}
+
+func (t *Transfer) precompute() *precomputed {
+	pre := &precomputed{postings: EncodePostings(t.Postings), metadata: EncodeMetadata(t.Metadata)}
+	buf := make([]byte, 0, 64+len(t.ID)+len(t.Kind)+len(t.HoldID)+len(pre.metadata))
+	buf = t.canonicalHead(buf)
+	pre.metaAt = len(buf)
+	buf = canonicalMetadata(buf, t.Metadata)
+	pre.canon = buf
+	// The fingerprint is the request form: head, postings, metadata.
+	var req [256]byte
+	b := append(req[:0], buf[:pre.metaAt]...)
+	b = canonicalPostings(b, t.Postings, nil)
+	b = append(b, buf[pre.metaAt:]...)
+	pre.fp = sha256.Sum256(b)
+	return pre
+}
+
+// chainHash is ChainHash for a transfer whose head and metadata bytes were
+// precomputed from it: the same bytes, hashed without re-encoding them.
+func (pre *precomputed) chainHash(prev [32]byte, t *Transfer, currencyOf func(AccountID) money.Currency) [32]byte {
+	var buf [512]byte
+	b := append(buf[:0], prev[:]...)
+	b = t.canonicalDecided(b)
+	b = append(b, pre.canon[:pre.metaAt]...)
+	b = canonicalPostings(b, t.Postings, currencyOf)
+	b = append(b, pre.canon[pre.metaAt:]...)
+	return sha256.Sum256(b)
 }
 
 // Fingerprint identifies the request part of a transfer, for idempotency.

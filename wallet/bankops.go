@@ -335,11 +335,7 @@ func (s *Service) recoverOp(ctx context.Context, op BankOp) error {
 			return err
 		}
 	}
-	if op.Kind == OpTopup {
-		_, err = s.settleTopup(ctx, op, res)
-	} else {
-		_, err = s.settleWithdrawal(ctx, op, res)
-	}
+	_, err = s.settleOp(ctx, op, res)
 	return err
 }
 

@@ -51,7 +51,9 @@ type TxnFilter struct {
 }
 
 // kindTypes maps ledger kinds to the contract's transaction types.
-var kindTypes = map[string]string{kindP2P: typeTransfer, kindTopup: typeTopup, kindWithdrawal: typeWithdrawal}
+var kindTypes = map[string]string{kindP2P: typeTransfer, kindTopup: typeTopup, kindWithdrawal: typeWithdrawal,
+	// A load the card never took comes back as the e-purse's refund.
+	"epurse_load_reversal": "epurse_refund"}
 
 // Transactions lists the user's history, newest first. The bool is true
 // when there are more lines after the page.
@@ -293,6 +295,8 @@ func (s *Service) counterparty(ctx context.Context, t *ledger.Transfer, dir stri
 	switch t.Kind {
 	case kindTopup, kindWithdrawal:
 		return Counterparty{Type: "bank", Name: "bank"}
+	case "epurse_load", "epurse_load_reversal", "epurse_refund":
+		return Counterparty{Type: "system", Name: "e-purse card " + t.Metadata["card"]}
 	}
 	other := t.Metadata["to"]
 	if dir == "in" {

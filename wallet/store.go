@@ -42,6 +42,8 @@ type Store interface {
 	Session(ctx context.Context, tokenHash [32]byte) (Session, error)
 	// DeleteSession removes a session; absent is not an error.
 	DeleteSession(ctx context.Context, tokenHash [32]byte) error
+	// Sessions lists a user's sessions, expired ones too, newest first.
+	Sessions(ctx context.Context, userID string) ([]Session, error)
 
 	// PutCode stores (replacing) the one-time code for (phone, purpose).
 	PutCode(ctx context.Context, c OTP) error

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/ewallet/ewallet/api"
 	"github.com/ewallet/ewallet/merchant"
 	"github.com/ewallet/ewallet/money"
+	"github.com/ewallet/ewallet/purse"
 	"github.com/ewallet/ewallet/vault"
 	"github.com/ewallet/ewallet/wallet"
 )
@@ -26,6 +28,14 @@ type fileConfig struct {
 	Keys       map[string]string      `json:"keys"`          // master, pin_pepper, code_secret: 64 hex chars
 	IPLimit    *api.RateLimit         `json:"ip_rate_limit"` // {"per_minute": 60, "burst": 60}; per_minute 0: none
 	Merchants  *merchantConfig        `json:"merchants"`
+	Epurse     *epurseConfig          `json:"epurse"`
+}
+
+// epurseConfig is the stored-value card rules of the config file.
+type epurseConfig struct {
+	BalanceCap     string `json:"balance_cap"`     // CNY, "1000.00"
+	PurchaseCap    string `json:"purchase_cap"`    // CNY, "200.00"
+	ClearingWindow string `json:"clearing_window"` // a lost card's rest is refunded after, "72h"
 }
 
 // merchantConfig is the merchant rules of the config file.
@@ -42,6 +52,7 @@ type merchantConfig struct {
 type serveConfig struct {
 	wallet   wallet.Config
 	merchant merchant.Config
+	purse    purse.Config
 	keys     map[string]string
 	ipLimit  *api.RateLimit // nil: the default (relaxed under --dev)
 }
@@ -65,7 +76,37 @@ func loadConfig(path string) (serveConfig, error) {
 	if err == nil && fc.Merchants != nil {
 		mc, err = fc.Merchants.apply(mc)
 	}
-	return serveConfig{wallet: cfg, merchant: mc, keys: fc.Keys, ipLimit: fc.IPLimit}, err
+	var pc purse.Config
+	if err == nil && fc.Epurse != nil {
+		pc, err = fc.Epurse.apply()
+	}
+	return serveConfig{wallet: cfg, merchant: mc, purse: pc, keys: fc.Keys, ipLimit: fc.IPLimit}, err
+}
+
+// apply reads the file's e-purse rules; what is left out keeps its default.
+func (e *epurseConfig) apply() (purse.Config, error) {
+	var c purse.Config
+	for _, m := range []struct {
+		name, s string
+		dst     *int64
+	}{{"balance_cap", e.BalanceCap, &c.BalanceCap}, {"purchase_cap", e.PurchaseCap, &c.PurchaseCap}} {
+		if m.s == "" {
+			continue
+		}
+		v, err := money.Parse(m.s, money.CNY)
+		if err != nil || v <= 0 || v > math.MaxUint32 {
+			return c, fmt.Errorf("config epurse %s %q is not a positive CNY amount a card can hold", m.name, m.s)
+		}
+		*m.dst = v
+	}
+	if e.ClearingWindow != "" {
+		v, err := time.ParseDuration(e.ClearingWindow)
+		if err != nil || v <= 0 {
+			return c, fmt.Errorf("config epurse clearing_window %q is not a positive duration", e.ClearingWindow)
+		}
+		c.ClearingWindow = v
+	}
+	return c, nil
 }
 
 // apply puts the file's merchant rules over the defaults.
@@ -178,6 +219,7 @@ func readConfig(path string) (wallet.Config, fileConfig, error) {
 type secrets struct {
 	master, pinPepper, codeSecret []byte
 	receiptSeed                   []byte // Ed25519 seed receipts are signed with
+	epurseSeed                    []byte // the e-purse issuer's master keys derive from it
 }
 
 // loadSecrets takes each key from the config file, else the environment
@@ -195,6 +237,7 @@ func loadSecrets(dir string, fromConfig map[string]string, getenv func(string) s
 		{"pin_pepper", "EWALLET_PIN_PEPPER", "pin-pepper.key", &s.pinPepper},
 		{"code_secret", "EWALLET_CODE_SECRET", "code-secret.key", &s.codeSecret},
 		{"receipt_signing", "EWALLET_RECEIPT_KEY", "receipt-signing.key", &s.receiptSeed},
+		{"epurse_issuer", "EWALLET_EPURSE_KEY", "epurse-issuer.key", &s.epurseSeed},
 	} {
 		v := fromConfig[k.name]
 		if v == "" {

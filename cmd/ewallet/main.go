@@ -46,6 +46,10 @@ func commands() []command {
 		{"serve", "run the server", runServe},
 		{"verify", "check the ledger's invariants and exit non-zero on a violation", runVerify},
 		{"bench", "run the benchmark workloads of shared/BENCH.md", runBench},
+		{"banksim", "run the sandbox bank as its own service (issue 7)", runBanksim},
+		{"reconcile", "match a day's bank statements against the ledger and report the differences", runReconcile},
+		{"card", "a software stored-value card in a file: new, show, load, log", runCard},
+		{"terminal", "a software offline terminal in a file: new, tap, upload, denylist, show", runTerminal},
 		{"help", "show the subcommands, or one subcommand's flags", runHelp},
 	}
 }

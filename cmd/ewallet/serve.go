@@ -19,9 +19,11 @@ import (
 	"github.com/ewallet/ewallet/ledger"
 	"github.com/ewallet/ewallet/merchant"
 	"github.com/ewallet/ewallet/notify"
+	"github.com/ewallet/ewallet/purse"
 	"github.com/ewallet/ewallet/receipt"
 	"github.com/ewallet/ewallet/vault"
 	"github.com/ewallet/ewallet/wallet"
+	"github.com/ewallet/ewallet/web"
 	"github.com/ewallet/ewallet/webhook"
 )
 
@@ -31,6 +33,7 @@ const (
 	journalInterval     = time.Second      // how often payments are mirrored from the journal (and at once after each)
 	relayInterval       = time.Second      // how often due webhook deliveries are sent
 	settleInterval      = time.Minute      // how often the server checks for a day to settle
+	refundInterval      = time.Minute      // how often lost e-purse cards past their clearing window are refunded
 	shutdownTimeout     = 10 * time.Second // for requests in flight at shutdown
 	maxConcurrentHashes = 4                // argon2id costs 19 MiB and ~60 ms each
 )
@@ -43,6 +46,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "serve", "[--addr HOST:PORT] [--data DIR | --db postgres://...] [--dev] [--admin-token TOKEN] [--config FILE]")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
 	sf := addStoreFlags(fs, e.getenv)
+	bf := addBankFlags(fs, e.getenv)
 	dev := fs.Bool("dev", false, "sandbox mode of shared/API.md: SMS outbox at /v1/dev/sms, sandbox bank with its test cards")
 	adminToken := fs.String("admin-token", e.getenv("EWALLET_ADMIN_TOKEN"), "bearer token of the operator endpoints /v1/admin/... (env EWALLET_ADMIN_TOKEN)")
 	configPath := fs.String("config", e.getenv("EWALLET_CONFIG"), "JSON config file: limits, rates, time zone, keys (env EWALLET_CONFIG)")
@@ -98,6 +102,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	link, err := bf.connect(ws, svc, l, log) // --bank: the HTTP connector replaces the sandbox
+	if err != nil {
+		return err
+	}
 	signer, err := receipt.NewSigner(ed25519.NewKeyFromSeed(sec.receiptSeed))
 	if err != nil {
 		return err
@@ -110,25 +118,39 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	hooks := webhook.New(webhook.Deps{Store: hs, Log: log, Dev: *dev,
 		Secret: func(ctx context.Context, id string) (string, error) { return merchants.WebhookSecret(ctx, id) }})
 	merchants = merchant.New(merchant.Deps{Store: ms, Ledger: l, Wallet: svc, Vault: vlt, Events: hooks, Receipts: signer, Log: log}, conf.merchant)
+	purses, err := newPurse(ws, l, svc, sec, conf.purse, log)
+	if err != nil {
+		return err
+	}
 	workCtx, stopWork := context.WithCancel(ctx)
 	var workers sync.WaitGroup
 	workers.Go(func() {
 		l.RunSweeper(workCtx, sweepInterval, func(err error) { log.Error("expire holds", "err", err) })
 	})
-	workers.Go(func() { svc.RunRecovery(workCtx, recoveryInterval) })
+	workers.Go(func() { svc.RunRecovery(workCtx, bf.recovery) })
+	workers.Go(func() { link.reconcileDaily(workCtx, reconcileInterval) })
 	workers.Go(func() { prune(workCtx, svc, log) })
 	workers.Go(func() { merchants.RunJournal(workCtx, journalInterval) })
 	workers.Go(func() { hooks.Run(workCtx, relayInterval) })
 	workers.Go(func() { merchants.RunSettlement(workCtx, settleInterval) })
+	workers.Go(func() { purses.RunRefunds(workCtx, refundInterval) })
 	defer func() { stopWork(); workers.Wait() }()
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
+	link.listening(ln.Addr())
+	apiHandler := api.New(api.Deps{Wallet: svc, Ledger: l, DB: db, AdminToken: *adminToken, Dev: *dev, Outbox: outbox,
+		Log: log, Metrics: metrics, IPLimit: conf.ipLimitFor(*dev), Merchants: merchants, Webhooks: hooks, ReceiptKeys: receiptKeys, Purse: purses,
+		BankCallbacks: link.apiCallbacks(), Reconciliations: reconciliations(ws)})
+	// The web app (/app/) calls the API in-process, so it is built on it.
+	app, err := web.New(web.Deps{API: apiHandler, Dev: *dev, Log: log})
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{
-		Handler: api.New(api.Deps{Wallet: svc, Ledger: l, DB: db, AdminToken: *adminToken, Dev: *dev, Outbox: outbox,
-			Log: log, Metrics: metrics, IPLimit: conf.ipLimitFor(*dev), Merchants: merchants, Webhooks: hooks, ReceiptKeys: receiptKeys}),
+		Handler:           web.Mount(apiHandler, app),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
@@ -175,6 +197,15 @@ func newWallet(store wallet.Store, l *ledger.Ledger, sec secrets, cfg wallet.Con
 	svc, err := wallet.New(wallet.Deps{Store: store, Ledger: l, Bank: bk, SMS: sms, Vault: v,
 		Passwords: auth.NewHasher(maxConcurrentHashes), PINs: pins, CodeSecret: sec.codeSecret, Log: log}, cfg)
 	return svc, v, outbox, err
+}
+
+// newPurse builds the e-purse service on the wallet's store.
+func newPurse(ws wallet.Store, l *ledger.Ledger, svc *wallet.Service, sec secrets, cfg purse.Config, log *slog.Logger) (*purse.Service, error) {
+	ps, ok := ws.(purse.Store)
+	if !ok {
+		return nil, errors.New("serve: the wallet store keeps no e-purse cards")
+	}
+	return purse.New(purse.Deps{Store: ps, Ledger: l, Wallet: svc, Seed: sec.epurseSeed, Log: log}, cfg)
 }
 
 // prune deletes idempotent answers past their 24 hours and expired

@@ -98,6 +98,17 @@ func testSessions(t *testing.T, open walletOpener) {
 	got, err := s.Session(ctx, b.TokenHash)
 	must(t, "session b", err)
 	same(t, "the other session", got, b)
+
+	b2 := wallet.Session{TokenHash: hash32(4), UserID: "usr_b", CreatedAt: wat(time.Hour), ExpiresAt: wat(25 * time.Hour)}
+	must(t, "create b2", s.CreateSession(ctx, b2))
+	list, err := s.Sessions(ctx, "usr_b")
+	must(t, "sessions of b", err)
+	same(t, "sessions of b, newest first, expired included", list, []wallet.Session{b2, b})
+	list, err = s.Sessions(ctx, "usr_a")
+	must(t, "sessions of a", err)
+	if len(list) != 0 {
+		t.Fatalf("sessions of a after its logout: %v", list)
+	}
 }
 
 func testCodes(t *testing.T, open walletOpener) {

@@ -32,6 +32,7 @@ func RunWallet(t *testing.T, open func(t *testing.T) wallet.Store) {
 	t.Run("Times", func(t *testing.T) { testWalletTimes(t, open) })
 	t.Run("Webhooks", func(t *testing.T) { testWebhooks(t, open) })
 	t.Run("Cursors", func(t *testing.T) { testCursors(t, open) })
+	t.Run("Epurse", func(t *testing.T) { testEpurse(t, open) })
 }
 
 // wepoch is where the wallet cases' times start; unlike the ledger's epoch

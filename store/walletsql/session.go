@@ -10,6 +10,7 @@ const (
 	insertSession = `INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`
 	selectSession = `SELECT user_id, created_at, expires_at FROM sessions WHERE token_hash = ?`
 	deleteSession = `DELETE FROM sessions WHERE token_hash = ?`
+	userSessions  = `SELECT token_hash, created_at, expires_at FROM sessions WHERE user_id = ? ORDER BY created_at DESC`
 )
 
 // CreateSession implements wallet.Store.
@@ -30,4 +31,13 @@ func (s *Store) Session(ctx context.Context, tokenHash [32]byte) (wallet.Session
 func (s *Store) DeleteSession(ctx context.Context, tokenHash [32]byte) error {
 	_, err := s.w.exec(ctx, deleteSession, tokenHash[:])
 	return fail("delete session", "session", err)
+}
+
+// Sessions implements wallet.Store.
+func (s *Store) Sessions(ctx context.Context, userID string) ([]wallet.Session, error) {
+	ss, err := queryAll(ctx, s.w, func(row scanner) (wallet.Session, error) {
+		sess := wallet.Session{UserID: userID}
+		return sess, row.Scan(hash32{&sess.TokenHash}, at{&sess.CreatedAt}, at{&sess.ExpiresAt})
+	}, userSessions, userID)
+	return ss, fail("list sessions", "session", err)
 }

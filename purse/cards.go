@@ -1,0 +1,178 @@
+package purse
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"strings"
+	"time"
+
+	"github.com/ewallet/ewallet/epurse"
+	"github.com/ewallet/ewallet/ledger"
+	"github.com/ewallet/ewallet/wallet"
+)
+
+// Issued is a new card with what its chip must be personalised with. The
+// keys are shown once: they stand in for the personalisation bureau that
+// writes a real chip, and a software card keeps them in its file.
+type Issued struct {
+	Card  Card
+	State epurse.CardState
+}
+
+// CardView is a card as its holder sees it.
+type CardView struct {
+	Card
+	// Balance is the value the issuer holds for the card: loaded minus
+	// cleared. The chip's own balance is this minus purchases not yet
+	// uploaded.
+	Balance     int64
+	PendingLoad *Load
+	Gaps        []epurse.Gap // offline counters no cleared record holds yet
+}
+
+// CardID is the API ID of a card number.
+func CardID(n epurse.CardNumber) string { return "epc_" + n.String() }
+
+// ParseCardID is the card number of an API ID; a card not found for anything
+// else, as for an unknown card.
+func ParseCardID(id string) (epurse.CardNumber, error) {
+	h, ok := strings.CutPrefix(id, "epc_")
+	if !ok {
+		return epurse.CardNumber{}, wallet.Errorf(wallet.CodeNotFound, "e-purse card not found")
+	}
+	n, err := epurse.ParseCardNumber(h)
+	if err != nil {
+		return epurse.CardNumber{}, wallet.Errorf(wallet.CodeNotFound, "e-purse card not found")
+	}
+	return n, nil
+}
+
+// Issue gives the user a new card: a random number, its ledger account
+// and the state to write into the chip.
+func (s *Service) Issue(ctx context.Context, u wallet.User) (Issued, error) {
+	if u.Status == wallet.StatusFrozen {
+		return Issued{}, wallet.Errorf(wallet.CodeWalletFrozen, "the wallet is frozen")
+	}
+	var n epurse.CardNumber
+	if _, err := rand.Read(n[:]); err != nil {
+		return Issued{}, err
+	}
+	if _, err := s.Ledger.CreateAccount(ctx, ledger.AccountSpec{Name: cardAccountName(n, s.cfg.Currency),
+		Currency: s.cfg.Currency, Flags: ledger.NoNegative}); err != nil {
+		return Issued{}, err
+	}
+	now := s.now().UTC()
+	c := Card{ID: CardID(n), UserID: u.ID, WalletID: u.WalletID, Currency: s.cfg.Currency, Status: CardActive,
+		CreatedAt: now, UpdatedAt: now}
+	if err := s.Store.CreateEpurseCard(ctx, c); err != nil {
+		return Issued{}, err
+	}
+	st := epurse.CardState{Number: n, Keys: s.issuer.CardKeys(n), BalanceCap: s.cfg.BalanceCap, PurchaseCap: s.cfg.PurchaseCap}
+	s.log.Info("e-purse card issued", "card", c.ID, "user", u.ID)
+	return Issued{Card: c, State: st}, nil
+}
+
+// ownCard is the user's card id; not found for another user's card.
+func (s *Service) ownCard(ctx context.Context, u wallet.User, id string) (Card, epurse.CardNumber, error) {
+	n, err := ParseCardID(id)
+	if err != nil {
+		return Card{}, n, err
+	}
+	c, err := s.Store.EpurseCard(ctx, id)
+	if err == nil && c.UserID != u.ID {
+		err = wallet.Errorf(wallet.CodeNotFound, "e-purse card not found")
+	}
+	if wallet.ErrorCode(err) == wallet.CodeNotFound {
+		err = wallet.Errorf(wallet.CodeNotFound, "e-purse card not found")
+	}
+	return c, n, err
+}
+
+// Cards lists the user's cards, newest first.
+func (s *Service) Cards(ctx context.Context, u wallet.User) ([]CardView, error) {
+	cs, err := s.Store.EpurseCards(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]CardView, 0, len(cs))
+	for _, c := range cs {
+		v, err := s.view(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// Card is one of the user's cards.
+func (s *Service) Card(ctx context.Context, u wallet.User, id string) (CardView, error) {
+	c, _, err := s.ownCard(ctx, u, id)
+	if err != nil {
+		return CardView{}, err
+	}
+	return s.view(ctx, c)
+}
+
+func (s *Service) view(ctx context.Context, c Card) (CardView, error) {
+	n, err := ParseCardID(c.ID)
+	if err != nil {
+		return CardView{}, err
+	}
+	v := CardView{Card: c}
+	if v.Balance, err = s.cardBalance(ctx, n); err != nil {
+		return CardView{}, err
+	}
+	l, ok, err := s.Store.PendingEpurseLoad(ctx, c.ID)
+	if err != nil {
+		return CardView{}, err
+	}
+	if ok {
+		v.PendingLoad = &l
+	}
+	ctrs, err := s.Store.ClearedCounters(ctx, c.ID)
+	if err != nil {
+		return CardView{}, err
+	}
+	v.Gaps = counterGaps(n, ctrs)
+	return v, nil
+}
+
+// counterGaps are the runs of counters from 0 to the highest cleared that
+// no cleared record holds (ctrs ascending).
+func counterGaps(n epurse.CardNumber, ctrs []uint16) []epurse.Gap {
+	var out []epurse.Gap
+	next := 0
+	for _, c := range ctrs {
+		if int(c) > next {
+			out = append(out, epurse.Gap{Card: n, From: uint16(next), To: c - 1})
+		}
+		next = int(c) + 1
+	}
+	return out
+}
+
+// ReportLost puts the user's card on the deny list now and schedules the
+// refund of its rest after the clearing window. Reporting again changes
+// nothing. It works on a frozen wallet: a lost phone and a lost card often
+// go together.
+func (s *Service) ReportLost(ctx context.Context, u wallet.User, id string) (CardView, error) {
+	if _, _, err := s.ownCard(ctx, u, id); err != nil {
+		return CardView{}, err
+	}
+	now := s.now().UTC().Truncate(time.Second)
+	c, changed, err := s.Store.ReportEpurseCardLost(ctx, id, now, now.Add(s.cfg.ClearingWindow))
+	if err != nil {
+		return CardView{}, err
+	}
+	if changed {
+		s.log.Info("e-purse card reported lost", "card", id, "refund_at", c.RefundAt)
+	}
+	return s.view(ctx, c)
+}
+
+// DenyList is the list terminals download: cards and since when.
+func (s *Service) DenyList(ctx context.Context) ([]Denied, error) { return s.Store.DenyList(ctx) }
+
+func hexOf(b []byte) string { return hex.EncodeToString(b) }

@@ -1,0 +1,6 @@
+package browsertest
+
+import "github.com/chromedp/cdproto/page"
+
+// pageLoad is the event a navigation ends with.
+var pageLoad = page.LoadEventFired
