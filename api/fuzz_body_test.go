@@ -76,6 +76,10 @@ type bodyCase struct {
 }
 
 var bodyCases = []bodyCase{
+	// Signed by the bank, not authenticated by a token: with no bank
+	// connector configured nothing verifies, whatever the body.
+	{method: "POST", path: "/v1/bank/callbacks", answers: allow("401 unauthenticated, 400 invalid_request, 400 invalid_amount"),
+		seeds: []fields{{{"id", `"top_x"`}, {"kind", `"charge"`}, {"status", `"succeeded"`}, {"amount", `"1.00"`}, {"currency", `"CNY"`}, {"seq", `2`}}}},
 	{method: "POST", path: "/v1/users", idPrefix: "usr_",
 		answers: allow("201, 400 invalid_request, 400 invalid_phone, 400 weak_password, 409 phone_taken, 429 too_many_attempts"),
 		seeds: []fields{

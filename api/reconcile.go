@@ -1,11 +1,13 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net/http"
 	"time"
 
+	"github.com/ewallet/ewallet/bank/bankwire"
 	"github.com/ewallet/ewallet/reconcile"
 	"github.com/ewallet/ewallet/wallet"
 )
@@ -27,13 +29,21 @@ type Reconciliations interface {
 // its callbacks instead of holding a token. Without a bank connector there
 // is no secret to check a signature against: 401.
 func (a *API) bankCallback(c *call) {
-	if a.BankCallbacks == nil {
-		a.fail(c, wallet.Errorf(wallet.CodeUnauthenticated, "no bank connector is configured"))
-		return
-	}
 	body, err := io.ReadAll(io.LimitReader(c.r.Body, maxBody+1))
 	if err != nil || len(body) > maxBody {
 		a.fail(c, wallet.Errorf(wallet.CodeInvalidRequest, "the body is too large or unreadable"))
+		return
+	}
+	// The body's shape is checked as every route's is; the bank's checks
+	// (signature, then values) follow in Receive.
+	c.r.Body = io.NopCloser(bytes.NewReader(body))
+	var shape bankwire.Result
+	if err := decode(c.r, &shape, false); err != nil {
+		a.fail(c, err)
+		return
+	}
+	if a.BankCallbacks == nil {
+		a.fail(c, wallet.Errorf(wallet.CodeUnauthenticated, "no bank connector is configured"))
 		return
 	}
 	if err := a.BankCallbacks.Receive(c.ctx(), c.r.Header, c.r.URL.Path, body); err != nil {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/ewallet/ewallet/bank/bankwire"
 	"github.com/ewallet/ewallet/merchant"
 	"github.com/ewallet/ewallet/wallet"
 )
@@ -126,7 +127,7 @@ func init() {
 		{"GET", "/v1/admin/transfers", adminOnly, "The journal's newest transfers", 200, nil, adminTransferList{}, []string{"limit", "before_seq"}, (*API).adminTransfers},
 		{"GET", "/v1/admin/users", adminOnly, "Search users by phone prefix", 200, nil, userList{}, []string{"phone", "limit", "starting_after"}, (*API).adminUsers},
 		{"GET", "/v1/admin/reconciliations/{date}", adminOnly, "A day's reconciliation against the bank's statements", 200, nil, reconciliationBody{}, nil, (*API).reconciliation},
-		{"POST", "/v1/bank/callbacks", public, "The bank's signed callback with a request's outcome (bank/bankwire)", 204, nil, nil, nil, (*API).bankCallback},
+		{"POST", "/v1/bank/callbacks", public, "The bank's signed callback with a request's outcome (bank/bankwire)", 204, bankwire.Result{}, nil, nil, (*API).bankCallback},
 	}
 }
 

@@ -27,7 +27,6 @@ type batchState struct {
 	holds    map[string]*HoldState
 	decided  map[string]decided // IDs decided earlier in this batch
 	pre      *precomputed       // the request being applied, when the caller precomputed it
-	recent   *recentIDs         // the writer's memory of used IDs, when the store has versions
 	out      Batch
 
 	// scratch space reused across transfers

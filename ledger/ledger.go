@@ -25,20 +25,14 @@ type Options struct {
 	// transfer it committed (not replays), from the writer goroutine: it
 	// must be quick (for metrics).
 	OnTransfer func(t Transfer)
-	// PriorsInBatch turns off the look-up of transfer IDs before queueing
-	// on a store that offers it (PriorSnapshots): every ID is then looked
-	// up by the writer under the head lock, as on PostgreSQL.
-	PriorsInBatch bool
 }
 
 // Ledger is safe for concurrent use.
 type Ledger struct {
-	store  Store
-	opts   Options
-	queue  chan *request
-	cache  balanceCache // owned by the writer goroutine
-	recent recentIDs    // owned by the writer goroutine
-	snaps  PriorSnapshots
+	store Store
+	opts  Options
+	queue chan *request
+	cache balanceCache // owned by the writer goroutine
 
 	mu      sync.RWMutex // guards closed against sends on queue
 	closed  bool
@@ -54,10 +48,6 @@ func New(store Store, opts Options) *Ledger {
 		opts.MaxBatch = 4096
 	}
 	l := &Ledger{store: store, opts: opts, queue: make(chan *request, 1<<16), stopped: make(chan struct{})}
-	l.recent.reset()
-	if ps, ok := store.(PriorSnapshots); ok && !opts.PriorsInBatch {
-		l.snaps = ps
-	}
 	go l.writeLoop()
 	return l
 }
@@ -126,7 +116,6 @@ func (l *Ledger) submit(ctx context.Context, ts []Transfer, validate func(*Trans
 	if len(reqs) == 0 {
 		return out
 	}
-	l.snapshot(ctx, reqs)
 	c.left.Store(int64(len(reqs)))
 	if err := l.enqueue(ctx, reqs); err != nil {
 		for _, r := range reqs {
@@ -305,26 +294,5 @@ func (l *Ledger) RunSweeper(ctx context.Context, interval time.Duration, onErr f
 				}
 			}
 		}
-	}
-}
-
-// snapshot looks up the requests' IDs on the store's read side, in the
-// caller's goroutine, so that the writer need not (see PriorSnapshots). An
-// ID found used, or a failed look-up, leaves the request to the writer's own
-// look-up.
-func (l *Ledger) snapshot(ctx context.Context, reqs []*request) {
-	if l.snaps == nil {
-		return
-	}
-	ids := make([]string, len(reqs))
-	for i, r := range reqs {
-		ids[i] = r.t.ID
-	}
-	v, used, err := l.snaps.SnapshotPriors(ctx, ids)
-	if err != nil {
-		return
-	}
-	for _, r := range reqs {
-		r.snap, r.snapOK = v, !used[r.t.ID]
 	}
 }

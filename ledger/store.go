@@ -178,28 +178,3 @@ type Scanner interface {
 	// Head is called once with the stored head.
 	Head(h Head) error
 }
-
-// PriorSnapshots is an optional capability of a Store whose every batch
-// records a write version: an integer in the journal head that each
-// committed batch which stored anything (transfers or remembered refusals)
-// advances by one, under the head lock. With it, callers look up their
-// transfer IDs on the store's read side before they queue, and the writer
-// looks up in the database only the IDs whose look-up is older than what it
-// remembers itself (see recentIDs). SQLite implements it: its writer is in
-// one process, where the batches since a snapshot are in the writer's memory
-// (or the version shows that someone else wrote). PostgreSQL does not, and
-// keeps the look-up inside each batch's transaction.
-type PriorSnapshots interface {
-	// SnapshotPriors returns, as of one consistent snapshot of the committed
-	// state, the write version and the subset of ids that were already used
-	// by a transfer or a remembered refusal.
-	SnapshotPriors(ctx context.Context, ids []string) (version int64, used map[string]bool, err error)
-}
-
-// VersionedBatchTx is implemented by the BatchTx of a PriorSnapshots store.
-type VersionedBatchTx interface {
-	// Version is the write version: as read under the head lock when the
-	// batch began, and one more once a Write stored anything. After Commit
-	// it is the version the batch committed.
-	Version() int64
-}

@@ -15,11 +15,6 @@ type request struct {
 	idx  int   // position in its Submit call
 	call *call // the Submit call waiting for it
 
-	// With a PriorSnapshots store: the ID was found unused at write
-	// version snap, before the request queued.
-	snap   int64
-	snapOK bool
-
 	pre *precomputed // fingerprint, hash and stored forms, done by the caller
 
 	res Result
@@ -124,7 +119,6 @@ func (l *Ledger) tryBatch(reqs []*request, grow bool) (all []*request, inWrite b
 	defer func() {
 		if err != nil {
 			l.cache.reset() // what the failed batch loaded may not be what was committed
-			l.recent.reset()
 		}
 	}()
 	st, err := l.load(tx, reqs)
@@ -156,9 +150,6 @@ func (l *Ledger) tryBatch(reqs []*request, grow bool) (all []*request, inWrite b
 		return all, false, unavailable("commit", err)
 	}
 	l.cache.keep(st.head, st.accounts)
-	if st.recent != nil {
-		st.recent.keep(tx.(VersionedBatchTx).Version(), st.decided)
-	}
 	for i, r := range all {
 		r.finish(answers[i].res, answers[i].err)
 	}
@@ -214,10 +205,6 @@ func (l *Ledger) load(tx BatchTx, reqs []*request) (*batchState, error) {
 		now = head.Time // the journal's time never runs backwards
 	}
 	st := newBatchState(head, now, map[string]Prior{}, l.cache.valid(head, 2*len(reqs)), nil)
-	if vtx, ok := tx.(VersionedBatchTx); ok {
-		l.recent.begin(vtx.Version())
-		st.recent = &l.recent
-	}
 	return st, l.extend(tx, st, reqs)
 }
 
@@ -228,15 +215,7 @@ func (l *Ledger) extend(tx BatchTx, st *batchState, reqs []*request) error {
 	var ids, holdIDs []string
 	acctSet := make(map[AccountID]struct{}, 2*len(reqs))
 	for _, r := range reqs {
-		switch _, ok := st.decided[r.t.ID]; {
-		case ok:
-		case r.snapOK && st.recent != nil && st.recent.covers(r.snap):
-			// Unused as of the request's own look-up; the writer
-			// remembers every ID used since.
-			if p, ok := st.recent.ids[r.t.ID]; ok {
-				st.priors[r.t.ID] = p
-			}
-		default:
+		if _, ok := st.decided[r.t.ID]; !ok {
 			ids = append(ids, r.t.ID)
 		}
 		if _, ok := st.holds[r.t.HoldID]; r.t.HoldID != "" && !ok {

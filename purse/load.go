@@ -12,9 +12,14 @@ import (
 	"github.com/ewallet/ewallet/wallet"
 )
 
-// Load statuses beyond those of store.go: a load refused before any money
-// moved (funds, limits, PIN).
-const LoadFailed = "failed"
+// Load statuses beyond those of store.go.
+const (
+	// LoadFailed: refused before any money moved (funds, limits, PIN).
+	LoadFailed = "failed"
+	// LoadRefunded: still pending when its card, reported lost, was
+	// refunded; its money went back with the card's rest.
+	LoadRefunded = "refunded"
+)
 
 // Kinds of the ledger transfers, and so the types of the wallet history.
 const (
@@ -273,8 +278,8 @@ func (s *Service) CompleteLoad(ctx context.Context, u wallet.User, cardID, loadI
 	if err := s.issuer.VerifyLoad(sess, tac); err != nil {
 		return Load{}, fromProtocol(err)
 	}
-	if l.Status == LoadCompleted {
-		return l, nil
+	if l.Status == LoadCompleted || l.Status == LoadRefunded {
+		return l, nil // a refunded card's load needs nothing more
 	}
 	return s.finish(ctx, l, LoadCompleted)
 }

@@ -41,6 +41,15 @@ func (s *Service) refund(ctx context.Context, c Card) error {
 	if err != nil {
 		return err
 	}
+	// A load still pending is settled by the refund: its money was in the
+	// card account, taken by the chip or not, and went back with the rest.
+	if l, ok, err := s.Store.PendingEpurseLoad(ctx, c.ID); err != nil {
+		return err
+	} else if ok {
+		if _, err := s.Store.FinishEpurseLoad(ctx, l.ID, LoadRefunded, s.now().UTC()); err != nil {
+			return err
+		}
+	}
 	if err := s.Store.MarkEpurseCardRefunded(ctx, c.ID, amount, s.now().UTC()); err != nil {
 		return err
 	}

@@ -37,6 +37,8 @@ var knownCodes = []string{
 	"limit_exceeded", "insufficient_funds", "currency_mismatch", "idempotency_key_required",
 	"idempotency_key_reused", "request_in_progress", "payment_expired", "payment_not_payable",
 	"amount_exceeds_authorized", "refund_exceeds_payment", "unavailable", "internal",
+	// stored-value cards
+	"card_lost",
 	// failure codes of top-ups, withdrawals and payouts
 	"card_declined", "insufficient_funds_at_bank",
 }

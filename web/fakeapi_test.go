@@ -68,6 +68,13 @@ func (f *fakeAPI) requests(route string) []seenRequest {
 	return out
 }
 
+// calls is how many requests the app has sent.
+func (f *fakeAPI) calls() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.seen)
+}
+
 func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	f.mu.Lock()

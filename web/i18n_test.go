@@ -56,14 +56,17 @@ func TestEveryUsedKeyHasAMessage(t *testing.T) {
 		used["err."+code] = true
 	}
 	for prefix, values := range map[string][]string{
-		"type.":       {"topup", "withdrawal", "transfer", "payment", "refund", "epurse_load", "epurse_refund", "bill"},
-		"txnstatus.":  {"completed", "pending", "pending_review", "failed", "reversed"},
-		"status.":     {"requires_payment", "authorized", "succeeded", "canceled", "expired"},
-		"userstatus.": {"pending", "active", "frozen"},
-		"payout.":     {"pending", "paid", "failed"},
-		"capture.":    {"automatic", "manual"},
+		"type.":         {"topup", "withdrawal", "transfer", "payment", "refund", "epurse_load", "epurse_refund", "bill"},
+		"txnstatus.":    {"completed", "pending", "pending_review", "failed", "reversed"},
+		"status.":       {"requires_payment", "authorized", "succeeded", "canceled", "expired"},
+		"userstatus.":   {"pending", "active", "frozen"},
+		"payout.":       {"pending", "paid", "failed"},
+		"capture.":      {"automatic", "manual"},
+		"epursestatus.": {"active", "lost", "refunded"},
+		"recon.":        {"matched", "missing_ours", "missing_bank", "amount_mismatch", "resolved", "timing"},
+		"recon.about_":  {"missing_ours", "missing_bank", "amount_mismatch", "resolved", "timing"},
 		"flash.": {"topup_succeeded", "topup_pending", "withdraw_pending", "withdraw_succeeded", "sent_completed",
-			"sent_pending_review", "paid_succeeded", "paid_authorized"},
+			"sent_pending_review", "paid_succeeded", "paid_authorized", "epurse_lost"},
 	} {
 		for _, v := range values {
 			used[prefix+v] = true

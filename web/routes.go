@@ -44,6 +44,10 @@ func routes() []route {
 		{"GET", "/app/cards", holder, cardsPage},
 		{"POST", "/app/cards", holder, bindCard},
 		{"POST", "/app/cards/{id}/remove", holder, removeCard},
+		{"GET", "/app/epurse", holder, epursePage},
+		{"POST", "/app/epurse", holder, issueEpurseCard},
+		{"POST", "/app/epurse/{id}/chip", holder, chipFile},
+		{"POST", "/app/epurse/{id}/lost", holder, reportLost},
 		{"GET", "/app/security", holder, securityPage},
 		{"POST", "/app/security/pin", holder, setPIN},
 		{"POST", "/app/security/password", holder, changePassword},
@@ -75,6 +79,9 @@ func routes() []route {
 		{"POST", "/app/merchant/events/{id}/redeliver", merchant, redeliver},
 		{"GET", "/app/merchant/keys", merchant, keysPage},
 		{"POST", "/app/merchant/keys", merchant, rotateKey},
+		{"GET", "/app/merchant/terminals", merchant, terminalsPage},
+		{"POST", "/app/merchant/terminals", merchant, registerTerminal},
+		{"POST", "/app/merchant/terminals/{id}/file", merchant, terminalStateFile},
 
 		// The operator console.
 		{"GET", "/app/admin/signin", public, adminSignInPage},
@@ -84,6 +91,7 @@ func routes() []route {
 		{"GET", "/app/admin/users", operator, adminUsers},
 		{"POST", "/app/admin/users/{id}/kyc", operator, setKYC},
 		{"POST", "/app/admin/users/{id}/freeze", operator, adminFreeze},
+		{"GET", "/app/admin/reconciliation", operator, reconciliationPage},
 	}
 }
 

@@ -73,6 +73,7 @@ func TestCSPOnEveryPage(t *testing.T) {
 		"/app/register", "/app/verify", "/app/login", "/app/", "/app/topup", "/app/withdraw", "/app/send", "/app/pay",
 		"/app/history", "/app/spending", "/app/cards", "/app/security", "/app/merchant/signin", "/app/merchant/",
 		"/app/merchant/payments", "/app/merchant/keys", "/app/admin/signin", "/app/admin/", "/app/admin/users?phone=%2B86",
+		"/app/epurse", "/app/merchant/terminals", "/app/admin/reconciliation",
 		"/app/nowhere", "/app/static/app.css",
 	} {
 		t.Run(path, func(t *testing.T) {

@@ -65,8 +65,7 @@ type issuedCard struct {
 
 func runCardNew(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "card new", "--server URL --token TOKEN --file card.json")
-	sf := addServerFlags(fs, e.getenv)
-	token := fs.String("token", e.getenv("EWALLET_TOKEN"), "your session token (env EWALLET_TOKEN)")
+	sf := userFlags(fs, e.getenv)
 	path := fs.String("file", "card.json", "the chip file to create")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -74,7 +73,7 @@ func runCardNew(ctx context.Context, e *env, args []string) error {
 	if err := mustNotExist(*path); err != nil {
 		return err
 	}
-	c, err := sf.client(*token, "--token (or EWALLET_TOKEN)")
+	c, err := sf.client()
 	if err != nil {
 		return err
 	}

@@ -25,11 +25,10 @@ type loadAnswer struct {
 
 func runCardLoad(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "card load", "--server URL --token TOKEN --file card.json --amount 50.00 --pin PIN")
-	sf := addServerFlags(fs, e.getenv)
-	token := fs.String("token", e.getenv("EWALLET_TOKEN"), "your session token (env EWALLET_TOKEN)")
+	sf := userFlags(fs, e.getenv)
 	path := fs.String("file", "card.json", "the chip file")
 	amount := fs.String("amount", "", "how much to load, like 50.00")
-	pin := fs.String("pin", e.getenv("EWALLET_PIN"), "your payment PIN (env EWALLET_PIN)")
+	pin := fs.String("pin", "", "your payment PIN (env EWALLET_PIN)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -42,9 +41,12 @@ func runCardLoad(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("--amount: %w", err)
 	}
 	if *pin == "" {
+		*pin = e.getenv("EWALLET_PIN") // not the flag's default: usage would print it
+	}
+	if *pin == "" {
 		return errors.New("missing --pin (or EWALLET_PIN)")
 	}
-	c, err := sf.client(*token, "--token (or EWALLET_TOKEN)")
+	c, err := sf.client()
 	if err != nil {
 		return err
 	}

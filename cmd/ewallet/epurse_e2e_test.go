@@ -181,7 +181,7 @@ func TestEpurseCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustCLI(t, []string{"counter 2  2.00  accepted", "batch of 3: 6.00 CNY", "counters 1-1 not uploaded yet", "0 records left"},
+	mustCLI(t, []string{"counter 2  2.00  accepted", "batch of 3: 6.00 CNY", "counter 1 not uploaded yet", "0 records left"},
 		args("terminal upload", merchant, "--file", gate1)...)
 	mustCLI(t, []string{"counter 1  3.50  accepted (late", "counter 4  3.50  accepted", "batch of 2: 7.00 CNY"},
 		args("terminal upload", merchant, "--file", gate2)...)
@@ -218,4 +218,22 @@ func TestEpurseCLI(t *testing.T) {
 		}
 		mustCLI(t, []string{"0 records", "1 cards, downloaded"}, "terminal", "show", "--file", gate2)
 	})
+}
+
+// TestCardUsageHidesSecrets: the credentials may come from the
+// environment, but usage (printed on -h and on every flag error) shows
+// flag defaults, so they must not be defaults.
+func TestCardUsageHidesSecrets(t *testing.T) {
+	getenv := envOf(map[string]string{"EWALLET_TOKEN": "ewt_secret_token", "EWALLET_PIN": "583920", "EWALLET_MERCHANT_KEY": "sk_secret_key"})
+	for _, args := range [][]string{
+		{"card", "new", "-h"}, {"card", "load", "--bogus"}, {"terminal", "new", "-h"},
+		{"terminal", "upload", "-h"}, {"terminal", "denylist", "--bogus"}, {"help", "card"},
+	} {
+		var out, errOut bytes.Buffer
+		run(context.Background(), args, getenv, strings.NewReader(""), &out, &errOut)
+		all := out.String() + errOut.String()
+		if strings.Contains(all, "ewt_secret_token") || strings.Contains(all, "sk_secret_key") || strings.Contains(all, "583920") {
+			t.Errorf("ewallet %s prints a secret:\n%s", strings.Join(args, " "), all)
+		}
+	}
 }

@@ -24,34 +24,56 @@ import (
 // records is well under it.
 const maxAnswer = 16 << 20
 
-// serverFlags are the flags every online card or terminal command takes.
+// serverFlags are the flags every online card or terminal command takes:
+// the server and the bearer credential (a user's session token or a
+// merchant's secret key).
 type serverFlags struct {
 	url     string
 	timeout time.Duration
+	cred    string
+	credEnv string
+	name    string
+	getenv  func(string) string
 }
 
-func addServerFlags(fs *flag.FlagSet, getenv func(string) string) *serverFlags {
-	s := &serverFlags{}
+// userFlags are the server flags of a holder's command.
+func userFlags(fs *flag.FlagSet, getenv func(string) string) *serverFlags {
+	return addServerFlags(fs, getenv, "token", "EWALLET_TOKEN", "your session token")
+}
+
+// merchantKeyFlags are the server flags of a merchant's terminal command.
+func merchantKeyFlags(fs *flag.FlagSet, getenv func(string) string) *serverFlags {
+	return addServerFlags(fs, getenv, "key", "EWALLET_MERCHANT_KEY", "the merchant's secret key sk_...")
+}
+
+func addServerFlags(fs *flag.FlagSet, getenv func(string) string, credName, credEnv, credUsage string) *serverFlags {
+	s := &serverFlags{credEnv: credEnv, name: credName, getenv: getenv}
 	def := getenv("EWALLET_SERVER")
 	if def == "" {
 		def = "http://127.0.0.1:8080"
 	}
 	fs.StringVar(&s.url, "server", def, "base URL of the ewallet server (env EWALLET_SERVER)")
 	fs.DurationVar(&s.timeout, "timeout", 15*time.Second, "longest wait for one answer of the server")
+	// The credential's environment default is read after parsing: usage
+	// prints flag defaults, and must not print a secret.
+	fs.StringVar(&s.cred, credName, "", credUsage+" (env "+credEnv+")")
 	return s
 }
 
-// client is the API client for a bearer credential (a user's session
-// token or a merchant's secret key).
-func (s *serverFlags) client(credential, what string) (*apiClient, error) {
+// client is the API client for the parsed flags.
+func (s *serverFlags) client() (*apiClient, error) {
 	u, err := url.Parse(s.url)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, errors.New("--server must be an http(s):// URL")
 	}
-	if credential == "" {
-		return nil, fmt.Errorf("missing %s", what)
+	cred := s.cred
+	if cred == "" {
+		cred = s.getenv(s.credEnv)
 	}
-	return &apiClient{base: strings.TrimRight(s.url, "/"), credential: credential, hc: &http.Client{Timeout: s.timeout}}, nil
+	if cred == "" {
+		return nil, fmt.Errorf("missing --%s (or %s)", s.name, s.credEnv)
+	}
+	return &apiClient{base: strings.TrimRight(s.url, "/"), credential: cred, hc: &http.Client{Timeout: s.timeout}}, nil
 }
 
 type apiClient struct {

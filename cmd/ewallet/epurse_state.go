@@ -89,11 +89,11 @@ func (f inFlight) session() (epurse.PurchaseSession, error) {
 	}
 	s := epurse.PurchaseSession{Card: n, OfflineCounter: f.OfflineCounter, Amount: f.Amount,
 		BalanceBefore: f.BalanceBefore, TerminalSeq: f.TerminalSeq, Time: f.Time}
-	if b, err := hex.DecodeString(f.Random); err != nil || len(b) != len(s.Random) {
+	b, err := hex.DecodeString(f.Random)
+	if err != nil || len(b) != len(s.Random) {
 		return s, fmt.Errorf("in-flight purchase of card %s: random %q is not 8 hex digits", f.Card, f.Random)
-	} else {
-		copy(s.Random[:], b)
 	}
+	copy(s.Random[:], b)
 	return s, nil
 }
 

@@ -24,12 +24,11 @@ func runTerminal(ctx context.Context, e *env, args []string) error {
 }
 
 // merchantFlags are the flags of a terminal command that calls the server.
-func merchantFlags(e *env, name, usage string) (sf *serverFlags, key, path *string, parse func([]string) error) {
+func merchantFlags(e *env, name, usage string) (sf *serverFlags, path *string, parse func([]string) error) {
 	fs := newFlagSet(e, "terminal "+name, usage)
-	sf = addServerFlags(fs, e.getenv)
-	key = fs.String("key", e.getenv("EWALLET_MERCHANT_KEY"), "the merchant's secret key sk_... (env EWALLET_MERCHANT_KEY)")
+	sf = merchantKeyFlags(fs, e.getenv)
 	path = fs.String("file", "terminal.json", "the terminal file")
-	return sf, key, path, func(args []string) error { return parseFlags(fs, args) }
+	return sf, path, func(args []string) error { return parseFlags(fs, args) }
 }
 
 // registered is the answer to POST /v1/epurse/terminals.
@@ -43,8 +42,7 @@ type registered struct {
 
 func runTerminalNew(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "terminal new", `--server URL --key sk_... --name "Gate 1" --file gate.json`)
-	sf := addServerFlags(fs, e.getenv)
-	key := fs.String("key", e.getenv("EWALLET_MERCHANT_KEY"), "the merchant's secret key sk_... (env EWALLET_MERCHANT_KEY)")
+	sf := merchantKeyFlags(fs, e.getenv)
 	name := fs.String("name", "", "the terminal's name, like \"Gate 1\"")
 	path := fs.String("file", "terminal.json", "the terminal file to create")
 	if err := parseFlags(fs, args); err != nil {
@@ -53,7 +51,7 @@ func runTerminalNew(ctx context.Context, e *env, args []string) error {
 	if err := mustNotExist(*path); err != nil {
 		return err
 	}
-	c, err := sf.client(*key, "--key (or EWALLET_MERCHANT_KEY)")
+	c, err := sf.client()
 	if err != nil {
 		return err
 	}
@@ -79,7 +77,7 @@ func runTerminalNew(ctx context.Context, e *env, args []string) error {
 }
 
 func runTerminalDenyList(ctx context.Context, e *env, args []string) error {
-	sf, key, path, parse := merchantFlags(e, "denylist", "--server URL --key sk_... --file gate.json")
+	sf, path, parse := merchantFlags(e, "denylist", "--server URL --key sk_... --file gate.json")
 	if err := parse(args); err != nil {
 		return err
 	}
@@ -87,7 +85,7 @@ func runTerminalDenyList(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	c, err := sf.client(*key, "--key (or EWALLET_MERCHANT_KEY)")
+	c, err := sf.client()
 	if err != nil {
 		return err
 	}

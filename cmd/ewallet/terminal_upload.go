@@ -38,7 +38,7 @@ type batchAnswer struct {
 }
 
 func runTerminalUpload(ctx context.Context, e *env, args []string) error {
-	sf, key, path, parse := merchantFlags(e, "upload", "--server URL --key sk_... --file gate.json")
+	sf, path, parse := merchantFlags(e, "upload", "--server URL --key sk_... --file gate.json")
 	if err := parse(args); err != nil {
 		return err
 	}
@@ -46,7 +46,7 @@ func runTerminalUpload(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	c, err := sf.client(*key, "--key (or EWALLET_MERCHANT_KEY)")
+	c, err := sf.client()
 	if err != nil {
 		return err
 	}
@@ -138,6 +138,10 @@ func printBatch(e *env, ans batchAnswer, chunk []string) {
 	w.Flush()
 	fmt.Fprintf(e.stdout, "batch of %d: %s %s cleared to the merchant\n", len(chunk), ans.Total, ans.Currency)
 	for _, g := range ans.Gaps {
-		fmt.Fprintf(e.stdout, "  %s: counters %d-%d not uploaded yet (another terminal, or a torn purchase)\n", g.CardID, g.From, g.To)
+		which := fmt.Sprintf("counters %d-%d", g.From, g.To)
+		if g.From == g.To {
+			which = fmt.Sprintf("counter %d", g.From)
+		}
+		fmt.Fprintf(e.stdout, "  %s: %s not uploaded yet (another terminal, or a torn purchase)\n", g.CardID, which)
 	}
 }

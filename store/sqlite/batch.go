@@ -12,18 +12,12 @@ import (
 // write lock before the head is read, which is the head lock the ledger's
 // locking contract asks for, across processes too.
 type batchTx struct {
-	ctx     context.Context
-	tx      *sql.Tx
-	st      txStmts
-	head    ledger.Head
-	version int64 // write version (ledger.VersionedBatchTx)
-	wrote   bool  // a Write stored rows: Commit writes the head and version+1
+	ctx   context.Context
+	tx    *sql.Tx
+	st    txStmts
+	head  ledger.Head
+	moved bool // a Write stored transfers: Commit writes the head
 }
-
-var (
-	_ ledger.PriorSnapshots   = (*DB)(nil)
-	_ ledger.VersionedBatchTx = (*batchTx)(nil)
-)
 
 // walRestartFrames is how long the WAL may grow (16 MiB of 4 KiB pages)
 // before the writer restarts it; see restartWAL.
@@ -59,9 +53,9 @@ func (db *DB) BeginBatch(ctx context.Context) (ledger.BatchTx, error) {
 	var t int64
 	// From the statement cache like every other statement of the batch:
 	// preparing it anew took ~2% of the writer's time.
-	s, err := b.st.stmt(`SELECT seq, hash, time, version FROM ledger_head`)
+	s, err := b.st.stmt(`SELECT seq, hash, time FROM ledger_head`)
 	if err == nil {
-		err = s.QueryRowContext(ctx).Scan(&b.head.Seq, &hash, &t, &b.version)
+		err = s.QueryRowContext(ctx).Scan(&b.head.Seq, &hash, &t)
 	}
 	if err != nil {
 		tx.Rollback()
@@ -74,8 +68,6 @@ func (db *DB) BeginBatch(ctx context.Context) (ledger.BatchTx, error) {
 }
 
 func (b *batchTx) Head() ledger.Head { return b.head }
-
-func (b *batchTx) Version() int64 { return b.version }
 
 func (b *batchTx) Priors(ids []string) (map[string]ledger.Prior, error) {
 	out := map[string]ledger.Prior{}
@@ -205,21 +197,17 @@ func (b *batchTx) Write(w *ledger.Batch) error {
 		return fmt.Errorf("resolve holds: %w", err)
 	}
 	if len(w.Transfers) > 0 {
-		b.head = w.Head
-	}
-	if len(w.Transfers)+len(w.Rejections) > 0 && !b.wrote {
-		b.wrote = true
-		b.version++
+		b.head, b.moved = w.Head, true
 	}
 	return nil
 }
 
-// Commit writes the head once for the whole batch (however many rounds of
-// Write it had) with the next write version, then commits.
+// Commit writes the head once for the whole batch, however many rounds of
+// Write it had, then commits.
 func (b *batchTx) Commit() error {
 	var err error
-	if b.wrote {
-		err = b.st.exec(`UPDATE ledger_head SET seq = ?, hash = ?, time = ?, version = ?`, b.head.Seq, b.head.Hash[:], nanos(b.head.Time), b.version)
+	if b.moved {
+		err = b.st.exec(`UPDATE ledger_head SET seq = ?, hash = ?, time = ?`, b.head.Seq, b.head.Hash[:], nanos(b.head.Time))
 		if err != nil {
 			err = fmt.Errorf("update head: %w", err)
 			b.tx.Rollback()
@@ -236,64 +224,4 @@ func (b *batchTx) Rollback() error {
 	err := b.tx.Rollback()
 	b.st.cache.flush(b.ctx)
 	return err
-}
-
-// SnapshotPriors implements ledger.PriorSnapshots: one statement on a read
-// connection (one statement is one snapshot) reads the write version and
-// whether each ID was used. A single ID, the common case, takes one
-// prepared statement and one row.
-func (db *DB) SnapshotPriors(ctx context.Context, ids []string) (int64, map[string]bool, error) {
-	if len(ids) == 1 {
-		s, err := db.snapStmt(ctx)
-		if err != nil {
-			return 0, nil, err
-		}
-		var version int64
-		var used bool
-		if err := s.QueryRowContext(ctx, ids[0]).Scan(&version, &used); err != nil {
-			return 0, nil, fmt.Errorf("snapshot transfer id: %w", err)
-		}
-		if used {
-			return version, map[string]bool{ids[0]: true}, nil
-		}
-		return version, nil, nil
-	}
-	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return 0, nil, err
-	}
-	defer tx.Rollback()
-	var version int64
-	if err := tx.QueryRowContext(ctx, `SELECT version FROM ledger_head`).Scan(&version); err != nil {
-		return 0, nil, fmt.Errorf("snapshot version: %w", err)
-	}
-	used := map[string]bool{}
-	for _, table := range []string{"transfers", "rejections"} {
-		err := queryIn(ctx, tx, `SELECT id FROM `+table+` WHERE id`, ``, ids, func(r *sql.Rows) error {
-			var id string
-			err := r.Scan(&id)
-			used[id] = true
-			return err
-		})
-		if err != nil {
-			return 0, nil, fmt.Errorf("snapshot transfer ids: %w", err)
-		}
-	}
-	return version, used, nil
-}
-
-const snapshotOne = `SELECT version, EXISTS (SELECT 1 FROM transfers WHERE id = ?1) OR EXISTS (SELECT 1 FROM rejections WHERE id = ?1) FROM ledger_head`
-
-// snapStmt prepares snapshotOne on the read pool once.
-func (db *DB) snapStmt(ctx context.Context) (*sql.Stmt, error) {
-	db.snapMu.Lock()
-	defer db.snapMu.Unlock()
-	if db.snap == nil {
-		s, err := db.read.PrepareContext(ctx, snapshotOne)
-		if err != nil {
-			return nil, fmt.Errorf("prepare snapshot: %w", err)
-		}
-		db.snap = s
-	}
-	return db.snap, nil
 }

@@ -38,9 +38,6 @@ type DB struct {
 	done  chan struct{}
 	once  sync.Once
 
-	snapMu sync.Mutex
-	snap   *sql.Stmt // SnapshotPriors' statement on the read pool
-
 	// walFrames is the WAL's length in frames at the checkpointer's last
 	// pass; BeginBatch restarts the WAL when it grew past walRestartFrames.
 	walFrames atomic.Int64
@@ -100,11 +97,6 @@ func (db *DB) Close() error {
 	db.once.Do(func() { close(db.stop) })
 	<-db.done
 	db.stmts.close()
-	db.snapMu.Lock()
-	if db.snap != nil {
-		db.snap.Close()
-	}
-	db.snapMu.Unlock()
 	db.ckpt.Close()
 	err1 := db.read.Close()
 	err2 := db.write.Close()

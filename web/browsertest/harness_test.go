@@ -29,6 +29,7 @@ const adminToken = "browser-admin-token"
 var suite struct {
 	skip       string // why the tests skip, or ""
 	base       string // the server's http://127.0.0.1:port
+	bin        string // the ewallet binary the server runs, for its command line
 	browser    context.Context
 	shotDir    string
 	updateDocs bool
@@ -128,6 +129,7 @@ func startServer(dir string) (stop func(), err error) {
 	if err := build.Run(); err != nil {
 		return nil, fmt.Errorf("build ewallet: %w", err)
 	}
+	suite.bin = bin
 	cmd := exec.Command(bin, "serve", "--dev", "--addr", "127.0.0.1:0", "--data", filepath.Join(dir, "data"),
 		"--admin-token", adminToken, "--log-level", "error")
 	cmd.Stderr = os.Stderr

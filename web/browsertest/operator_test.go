@@ -6,7 +6,8 @@ import (
 )
 
 // TestOperatorConsole: the operator signs in with the admin token, sees
-// the ledger verified, finds a user by phone and sets the KYC tier.
+// the ledger verified, finds a user by phone and sets the KYC tier, and
+// opens the reconciliation of a day with none.
 func TestOperatorConsole(t *testing.T) {
 	needBrowser(t)
 	u := apiHolder(t, "Frank", "10.00")
@@ -27,4 +28,9 @@ func TestOperatorConsole(t *testing.T) {
 	o.submit(".user form button")
 	o.wantText("#flash", "KYC tier set.")
 	o.wantText(".user .kyc", "Tier 2")
+	// Reconciliation: the page opens on yesterday (UTC), which a server
+	// without a bank connector never reconciled.
+	o.open("/app/admin/reconciliation")
+	o.wantText("h1", "Reconciliation")
+	o.wantText("#recon-none", "No reconciliation for this day")
 }

@@ -4,11 +4,23 @@
 "use strict";
 
 document.addEventListener("DOMContentLoaded", function () {
+  currentTab();
   onceForms();
   confirmForms();
   pollStatus();
   scanner();
 });
+
+// currentTab scrolls the menu sideways to the current page's entry, which
+// on a narrow phone may sit past the right edge.
+function currentTab() {
+  var cur = document.querySelector(".tabs [aria-current=page]");
+  if (!cur) return;
+  var tabs = cur.parentElement;
+  if (cur.offsetLeft + cur.offsetWidth > tabs.clientWidth) {
+    tabs.scrollLeft = cur.offsetLeft - (tabs.clientWidth - cur.offsetWidth) / 2;
+  }
+}
 
 // onceForms disables a money form's button after the first submit; the
 // server's idempotency key is the real guard against a double submit.
