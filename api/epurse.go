@@ -184,7 +184,12 @@ func (a *API) issueEpurseCard(c *call) {
 		a.fail(c, err)
 		return
 	}
-	is, err := a.Purse.Issue(c.ctx(), c.user)
+	key, err := idempotencyKey(c.r)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	is, err := a.Purse.Issue(c.ctx(), c.user, key)
 	if err != nil {
 		a.fail(c, err)
 		return

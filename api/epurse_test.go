@@ -342,3 +342,28 @@ func TestEpurseLifecycle(t *testing.T) {
 		t.Fatalf("ledger: %v", rep.Problem)
 	}
 }
+
+// TestEpurseIssueIdempotent: the same Idempotency-Key gives the same card
+// back, personalisation included; another key another card; the key of
+// one user means nothing for another.
+func TestEpurseIssueIdempotent(t *testing.T) {
+	s := newTestServer(t)
+	first := s.mustCall("POST", "/v1/epurse/cards", s.payer.token, "issue-1", nil, http.StatusCreated)
+	again := s.mustCall("POST", "/v1/epurse/cards", s.payer.token, "issue-1", nil, http.StatusCreated)
+	if first["id"] != again["id"] || first["personalization"].(map[string]any)["tac_key"] != again["personalization"].(map[string]any)["tac_key"] {
+		t.Fatalf("a retry issued another card: %v then %v", first, again)
+	}
+	other := s.mustCall("POST", "/v1/epurse/cards", s.payer.token, "issue-2", nil, http.StatusCreated)
+	keeper := s.mustCall("POST", "/v1/epurse/cards", s.keeper.token, "issue-1", nil, http.StatusCreated)
+	if other["id"] == first["id"] || keeper["id"] == first["id"] {
+		t.Fatalf("different keys or users gave the same card: %v %v %v", first["id"], other["id"], keeper["id"])
+	}
+	// newTestServer issued one card without a key, for the fuzz routes.
+	list := s.mustCall("GET", "/v1/epurse/cards", s.payer.token, "", nil, http.StatusOK)["data"].([]any)
+	if len(list) != 3 {
+		t.Fatalf("the payer holds %d cards, want 3", len(list))
+	}
+	if r := s.do("POST", "/v1/epurse/cards", s.payer.token, "bad\x01key", nil); r.errorCode() != "invalid_request" {
+		t.Fatalf("a bad key: %s", r.body)
+	}
+}

@@ -3,6 +3,7 @@ package purse
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"strings"
 	"time"
@@ -48,29 +49,54 @@ func ParseCardID(id string) (epurse.CardNumber, error) {
 	return n, nil
 }
 
-// Issue gives the user a new card: a random number, its ledger account
-// and the state to write into the chip.
-func (s *Service) Issue(ctx context.Context, u wallet.User) (Issued, error) {
+// Issue gives the user a new card: its number, its ledger account and the
+// state to write into the chip. With an idempotency key the number derives
+// from the user and the key, so a retry (a double submit, a lost answer)
+// gets the same card back, keys included, instead of a second one.
+func (s *Service) Issue(ctx context.Context, u wallet.User, key string) (Issued, error) {
 	if u.Status == wallet.StatusFrozen {
 		return Issued{}, wallet.Errorf(wallet.CodeWalletFrozen, "the wallet is frozen")
 	}
-	var n epurse.CardNumber
-	if _, err := rand.Read(n[:]); err != nil {
+	n, err := newCardNumber(u.ID, key)
+	if err != nil {
 		return Issued{}, err
 	}
+	st := epurse.CardState{Number: n, Keys: s.issuer.CardKeys(n), BalanceCap: s.cfg.BalanceCap, PurchaseCap: s.cfg.PurchaseCap}
+	if c, err := s.Store.EpurseCard(ctx, CardID(n)); err == nil && key != "" {
+		if c.UserID != u.ID {
+			return Issued{}, wallet.Errorf(wallet.CodeKeyReused, "the idempotency key was used for another card")
+		}
+		return Issued{Card: c, State: st}, nil
+	}
 	if _, err := s.Ledger.CreateAccount(ctx, ledger.AccountSpec{Name: cardAccountName(n, s.cfg.Currency),
-		Currency: s.cfg.Currency, Flags: ledger.NoNegative}); err != nil {
+		Currency: s.cfg.Currency, Flags: ledger.NoNegative}); err != nil { // the same account again is no error
 		return Issued{}, err
 	}
 	now := s.now().UTC()
 	c := Card{ID: CardID(n), UserID: u.ID, WalletID: u.WalletID, Currency: s.cfg.Currency, Status: CardActive,
 		CreatedAt: now, UpdatedAt: now}
 	if err := s.Store.CreateEpurseCard(ctx, c); err != nil {
+		// A retry racing the first request: the first one's row won.
+		if got, rerr := s.Store.EpurseCard(ctx, c.ID); rerr == nil && key != "" && got.UserID == u.ID {
+			return Issued{Card: got, State: st}, nil
+		}
 		return Issued{}, err
 	}
-	st := epurse.CardState{Number: n, Keys: s.issuer.CardKeys(n), BalanceCap: s.cfg.BalanceCap, PurchaseCap: s.cfg.PurchaseCap}
 	s.log.Info("e-purse card issued", "card", c.ID, "user", u.ID)
 	return Issued{Card: c, State: st}, nil
+}
+
+// newCardNumber is a random card number, or with a key one derived from
+// the user and the key.
+func newCardNumber(userID, key string) (epurse.CardNumber, error) {
+	var n epurse.CardNumber
+	if key == "" {
+		_, err := rand.Read(n[:])
+		return n, err
+	}
+	h := sha256.Sum256([]byte("epurse card\x00" + userID + "\x00" + key))
+	copy(n[:], h[:])
+	return n, nil
 }
 
 // ownCard is the user's card id; not found for another user's card.

@@ -266,7 +266,7 @@ func (w *propWorld) newRun(t *rapid.T) *propRun {
 		r.merchants = append(r.merchants, fmt.Sprintf("mch_prop%d", w.next()))
 	}
 	for _, h := range []*propHolder{r.holders[0], r.holders[0], r.holders[1]} {
-		is, err := w.purse.Issue(w.ctx, h.user)
+		is, err := w.purse.Issue(w.ctx, h.user, "")
 		mustR(t, err)
 		c := &propCard{id: is.Card.ID, holder: h, chip: epurse.LoadCard(is.State, nil), spent: map[uint16]int64{}, clear: map[uint16]bool{}}
 		r.cards = append(r.cards, c)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ewallet/ewallet/merchant"
+	"github.com/ewallet/ewallet/purse"
 )
 
 func TestMerchantConfig(t *testing.T) {
@@ -48,6 +49,43 @@ func TestMerchantConfig(t *testing.T) {
 			tc.want(&want)
 			if got.merchant != want {
 				t.Fatalf("merchant config %+v, want %+v", got.merchant, want)
+			}
+		})
+	}
+}
+
+func TestEpurseConfig(t *testing.T) {
+	for _, tc := range []struct {
+		name, json string
+		want       purse.Config // zero fields: the service's defaults
+		err        string
+	}{
+		{"Defaults", `{}`, purse.Config{}, ""},
+		{"All", `{"epurse":{"balance_cap":"500.00","purchase_cap":"50","clearing_window":"24h"}}`,
+			purse.Config{BalanceCap: 50000, PurchaseCap: 5000, ClearingWindow: 24 * time.Hour}, ""},
+		{"ThreeDecimals", `{"epurse":{"balance_cap":"1.001"}}`, purse.Config{}, "balance_cap"},
+		{"Zero", `{"epurse":{"purchase_cap":"0"}}`, purse.Config{}, "purchase_cap"},
+		{"MoreThanAChipHolds", `{"epurse":{"balance_cap":"50000000.00"}}`, purse.Config{}, "balance_cap"},
+		{"BadWindow", `{"epurse":{"clearing_window":"3 days"}}`, purse.Config{}, "clearing_window"},
+		{"UnknownField", `{"epurse":{"cap":"1.00"}}`, purse.Config{}, "unknown field"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "config.json")
+			if err := os.WriteFile(path, []byte(tc.json), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			got, err := loadConfig(path)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error %v, want one naming %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.purse != tc.want {
+				t.Fatalf("e-purse config %+v, want %+v", got.purse, tc.want)
 			}
 		})
 	}
