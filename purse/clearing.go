@@ -58,6 +58,12 @@ func (s *Service) UploadBatch(ctx context.Context, merchantID, terminalID string
 	}
 	up := Upload{Terminal: t, Results: res.Results, Gaps: res.Gaps}
 	for _, r := range res.Results {
+		if r.Reason == epurse.ReasonReplayed || r.Reason == epurse.ReasonCounterRollback {
+			// Evidence of a cloned or rolled-back chip: for a person to
+			// look at (deny-listing would refund the rest to its holder).
+			s.log.Warn("e-purse record of a cloned or rolled-back chip", "card", CardID(r.Record.Card),
+				"counter", r.Record.OfflineCounter, "terminal", t.ID, "reason", string(r.Reason))
+		}
 		if r.Reason == epurse.ReasonAccepted {
 			up.Accepted++
 			up.Total += r.Record.Amount
@@ -104,6 +110,12 @@ func (s *Service) book(ctx context.Context, t Terminal, res *epurse.BatchResult)
 			r := rr.Record
 			cleared = append(cleared, Cleared{CardID: CardID(r.Card), Counter: r.OfflineCounter, Terminal: r.Terminal,
 				TerminalSeq: r.TerminalSeq, Amount: r.Amount, Time: r.Time, TAC: r.TAC, TransferID: ts[k].ID, ClearedAt: now})
+			if o.Result.Replayed {
+				// Cleared before, by an upload that died before listing
+				// it or one racing in another process: this upload moved
+				// nothing, and does not say it did.
+				rr.Reason, rr.Detail, rr.Late = epurse.ReasonDuplicate, "already cleared", false
+			}
 			continue
 		case ledger.CodeIdempotencyConflict:
 			rr.Reason, rr.Detail = epurse.ReasonReplayed, "the card's counter was cleared with another record"

@@ -83,7 +83,7 @@ func (s *Service) AuthorizeLoad(ctx context.Context, u wallet.User, cardID strin
 		return Authorized{}, wallet.Errorf(wallet.CodeLimitExceeded, "the card may hold at most %d minor units", s.cfg.BalanceCap)
 	}
 	id := wallet.OpID("epl_", u.ID, idem.Key)
-	sess, cmd, err := s.issuer.AuthorizeLoad(epurse.InitLoadCommand{Amount: req.Amount, Terminal: req.Terminal}, resp, uint32(s.now().Unix()))
+	sess, _, err := s.issuer.AuthorizeLoad(epurse.InitLoadCommand{Amount: req.Amount, Terminal: req.Terminal}, resp, uint32(s.now().Unix()))
 	if err != nil {
 		return Authorized{}, fromProtocol(err)
 	}
@@ -98,7 +98,9 @@ func (s *Service) AuthorizeLoad(ctx context.Context, u wallet.User, cardID strin
 	if err := s.moveLoad(ctx, u, card, l, req.PIN, idem, cl); err != nil {
 		return Authorized{}, err
 	}
-	b, err := cmd.Encode()
+	// The command is the row's: a retry gets the MAC2 (and its time) the
+	// load was stored with, whose TAC CompleteLoad checks.
+	b, err := epurse.CreditLoadCommand{Time: l.Time, MAC2: l.MAC2}.Encode()
 	if err != nil {
 		return Authorized{}, err
 	}
@@ -106,7 +108,11 @@ func (s *Service) AuthorizeLoad(ctx context.Context, u wallet.User, cardID strin
 }
 
 // startLoad records the load as pending, the card's only one. A retry of
-// the same request finds its own row and goes on with it.
+// the same request finds its own row and goes on with it, but only for
+// the very session the row was made for: the key's stored answer does not
+// guard a retry whose first try kept none (it died, or ran in another
+// process), and a CREDIT for another amount or session than the money
+// that moved would put value on the chip that the ledger does not hold.
 func (s *Service) startLoad(ctx context.Context, u wallet.User, card Card, id string, sess epurse.LoadSession) (Load, error) {
 	now := s.now().UTC()
 	l := Load{ID: id, CardID: card.ID, UserID: u.ID, OnlineCounter: sess.OnlineCounter, Random: sess.Random, Amount: sess.Amount,
@@ -116,14 +122,19 @@ func (s *Service) startLoad(ctx context.Context, u wallet.User, card Card, id st
 	if err != nil || ok {
 		return l, err
 	}
-	prior, found, err := s.Store.PendingEpurseLoad(ctx, card.ID)
-	if err != nil {
+	prior, err := s.Store.EpurseLoad(ctx, id)
+	switch {
+	case wallet.ErrorCode(err) == wallet.CodeNotFound:
+		return Load{}, wallet.Errorf(wallet.CodeInProgress, "another load of this card is in progress")
+	case err != nil:
 		return Load{}, err
+	case prior.CardID != card.ID || prior.OnlineCounter != l.OnlineCounter || prior.Random != l.Random ||
+		prior.Amount != l.Amount || prior.BalanceBefore != l.BalanceBefore || prior.Terminal != l.Terminal:
+		return Load{}, wallet.Errorf(wallet.CodeKeyReused, "the idempotency key was used for another load")
+	case prior.Status != LoadPending:
+		return Load{}, wallet.Errorf(CodeLoadNotPending, "load %s is %s", prior.ID, prior.Status)
 	}
-	if found && prior.ID == id {
-		return prior, nil
-	}
-	return Load{}, wallet.Errorf(wallet.CodeInProgress, "another load of this card is in progress")
+	return prior, nil
 }
 
 // moveLoad moves the load's money, or marks it failed when the wallet
@@ -145,6 +156,16 @@ func (s *Service) moveLoad(ctx context.Context, u wallet.User, card Card, l Load
 	}
 	var we *wallet.Error
 	if errors.As(err, &we) && we.Code != wallet.CodeUnavailable && we.Code != wallet.CodeInternal {
+		// A retry refused (frozen since, limits now counting the first
+		// try, another PIN) whose first try moved the money: the load
+		// stays pending, and the card's next contact settles it.
+		_, terr := s.Ledger.GetTransfer(ctx, l.TransferID)
+		if terr == nil {
+			return err
+		}
+		if ledger.ErrorCode(terr) != ledger.CodeNotFound {
+			return errors.Join(err, terr)
+		}
 		if _, ferr := s.Store.FinishEpurseLoad(ctx, l.ID, LoadFailed, s.now().UTC()); ferr != nil {
 			return errors.Join(err, ferr)
 		}
@@ -202,7 +223,7 @@ func (s *Service) reverse(ctx context.Context, card Card, l Load) (Load, error) 
 	_, err := s.Ledger.GetTransfer(ctx, l.TransferID)
 	switch {
 	case ledger.ErrorCode(err) == ledger.CodeNotFound:
-		return s.finish(ctx, l, LoadFailed) // nothing moved
+		return s.failLoad(ctx, card, l)
 	case err != nil:
 		return Load{}, err
 	}
@@ -210,6 +231,26 @@ func (s *Service) reverse(ctx context.Context, card Card, l Load) (Load, error) 
 		return Load{}, err
 	}
 	return s.finish(ctx, l, LoadReversed)
+}
+
+// failLoad settles a load whose money had not moved when looked for. The
+// load's own request may still be moving it, and fenceLoad reads the
+// status after that: so the status is written first and the ledger read
+// again after it (each side writes, then reads the other's write). Money
+// found then goes back at once; the load stays failed, its transfers
+// showing the money moved and returned.
+func (s *Service) failLoad(ctx context.Context, card Card, l Load) (Load, error) {
+	got, err := s.finish(ctx, l, LoadFailed)
+	if err != nil {
+		return got, err
+	}
+	switch _, err := s.Ledger.GetTransfer(ctx, l.TransferID); {
+	case ledger.ErrorCode(err) == ledger.CodeNotFound:
+		return got, nil
+	case err != nil:
+		return Load{}, err
+	}
+	return got, s.returnLoad(ctx, card, l)
 }
 
 // returnLoad moves a load's money back from the card account to the
@@ -280,6 +321,12 @@ func (s *Service) CompleteLoad(ctx context.Context, u wallet.User, cardID, loadI
 	}
 	if l.Status == LoadCompleted || l.Status == LoadRefunded {
 		return l, nil // a refunded card's load needs nothing more
+	}
+	if l.Status == LoadReversed || l.Status == LoadFailed {
+		// A genuine chip cannot answer this: the contact that settled the
+		// load replaced its session. A copy of the chip from before did.
+		s.log.Warn("e-purse load TAC for a load settled as not taken: cloned or rolled-back chip", "card", cardID, "load", l.ID,
+			"status", l.Status)
 	}
 	return s.finish(ctx, l, LoadCompleted)
 }

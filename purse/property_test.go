@@ -151,6 +151,8 @@ type propWorld struct {
 	wallet *wallet.Service
 	purse  *purse.Service
 	pins   *auth.PINHasher
+	store  purse.Store // the SQLite store the purse service runs on
+	seed   []byte      // the issuer's seed, for a second service (review_test.go)
 	mu     sync.Mutex
 	n      int // for unique phones and keys
 }
@@ -177,10 +179,11 @@ func newPropWorld(t *testing.T) *propWorld {
 		SMS: &notify.SandboxSMS{Now: clock.Now}, Vault: v, Passwords: auth.NewHasher(1), PINs: pins,
 		CodeSecret: randomBytes(32), Now: clock.Now}, wallet.DefaultConfig())
 	must(t, err)
-	ps, err := purse.New(purse.Deps{Store: db.WalletStore().(purse.Store), Ledger: l, Wallet: svc, Seed: randomBytes(32), Now: clock.Now},
+	seed := randomBytes(32)
+	ps, err := purse.New(purse.Deps{Store: db.WalletStore().(purse.Store), Ledger: l, Wallet: svc, Seed: seed, Now: clock.Now},
 		purse.Config{ClearingWindow: propWindow})
 	must(t, err)
-	return &propWorld{ctx: ctx, clock: clock, ledger: l, wallet: svc, purse: ps, pins: pins}
+	return &propWorld{ctx: ctx, clock: clock, ledger: l, wallet: svc, purse: ps, pins: pins, store: db.WalletStore().(purse.Store), seed: seed}
 }
 
 func (w *propWorld) next() int {

@@ -143,13 +143,24 @@ func (c *Client) send(ctx context.Context, kind, path string, req wallet.BankReq
 		c.inDoubt(ctx, r)
 		return wallet.BankResult{}, err
 	}
-	r, err = c.apply(ctx, r, d)
-	return result(r), err
+	next, err := c.apply(ctx, r, d)
+	if errors.Is(err, errContradiction) {
+		// An answer about another request (or amount, or kind) says nothing
+		// about ours, which the bank may well have: in doubt, like a garbled
+		// answer, rather than left as never sent.
+		c.inDoubt(ctx, r)
+		return wallet.BankResult{}, err
+	}
+	return result(next), err
 }
 
 // inDoubt marks a request whose answer never came: the next status query
 // is due after the shortest backoff.
 func (c *Client) inDoubt(ctx context.Context, r Request) {
+	// Often the caller's context is what ended the exchange (the API
+	// client hung up): the record that the request left must outlive it,
+	// or the request would stay "created" as if never sent.
+	ctx = context.WithoutCancel(ctx)
 	now := c.now()
 	r.State, r.NextQueryAt, r.UpdatedAt = StateUnknown, now.Add(c.o.BackoffMin), now
 	if _, err := c.store.UpdateBankRequest(ctx, r); err != nil {

@@ -63,9 +63,11 @@ func (c *Client) query(ctx context.Context, r Request) (wallet.BankResult, error
 		c.backoff(ctx, r)
 		return wallet.BankResult{}, err
 	}
-	if d.Status == bankwire.StatusPending {
-		r = c.backoff(ctx, r)
-	}
+	// Every query counts for the backoff, whatever the answer: one that
+	// does not fit the request (apply refuses it) or is stale would
+	// otherwise leave the next query due at once, and the recovery worker
+	// would ask again every tick. A final answer makes the backoff moot.
+	r = c.backoff(ctx, r)
 	r, err = c.apply(ctx, r, d)
 	return result(r), err
 }

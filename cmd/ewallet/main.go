@@ -50,6 +50,7 @@ func commands() []command {
 		{"reconcile", "match a day's bank statements against the ledger and report the differences", runReconcile},
 		{"card", "a software stored-value card in a file: new, show, load, log", runCard},
 		{"terminal", "a software offline terminal in a file: new, tap, upload, denylist, show", runTerminal},
+		{"login", "log in to a server and print the session token (for card commands: EWALLET_TOKEN)", runLogin},
 		{"help", "show the subcommands, or one subcommand's flags", runHelp},
 	}
 }
