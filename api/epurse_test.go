@@ -367,3 +367,61 @@ func TestEpurseIssueIdempotent(t *testing.T) {
 		t.Fatalf("a bad key: %s", r.body)
 	}
 }
+
+// TestEpurseClonedChip: a chip copied with its state spends the same
+// value twice at two gates. The first record clears; the copy's is
+// replayed, and the card is blocked at once: deny-listed, no more loads,
+// and no automatic refund of its rest, even when it is reported lost.
+func TestEpurseClonedChip(t *testing.T) {
+	var clock struct {
+		sync.Mutex
+		now time.Time
+	}
+	clock.now = time.Now().UTC()
+	now := func() time.Time { clock.Lock(); defer clock.Unlock(); return clock.now }
+	s := newTestServer(t, withClock(now), withPurseConfig(purse.Config{ClearingWindow: time.Hour}))
+	issued := s.mustCall("POST", "/v1/epurse/cards", s.payer.token, "", nil, http.StatusCreated)
+	cardID := issued["id"].(string)
+	chip := chipOf(t, issued)
+	s.loadCard(t, chip, cardID, "clone-load", "100.00")
+	clone := epurse.LoadCard(chip.State(), nil)
+
+	gateA := s.mustCall("POST", "/v1/epurse/terminals", s.merchantKey, "", map[string]any{"name": "A"}, http.StatusCreated)
+	gateB := s.mustCall("POST", "/v1/epurse/terminals", s.merchantKey, "", map[string]any{"name": "B"}, http.StatusCreated)
+	samA, samB := samOf(t, gateA), samOf(t, gateB)
+	real := tap(t, chip, samA, 6000, now())
+	copied := tap(t, clone, samB, 7000, now())
+	if real.OfflineCounter != copied.OfflineCounter {
+		t.Fatalf("the copy used counter %d, the chip %d", copied.OfflineCounter, real.OfflineCounter)
+	}
+	s.mustCall("POST", "/v1/epurse/terminals/"+gateA["id"].(string)+"/batches", s.merchantKey, "", batchOf(t, real), http.StatusOK)
+	up := s.mustCall("POST", "/v1/epurse/terminals/"+gateB["id"].(string)+"/batches", s.merchantKey, "", batchOf(t, copied), http.StatusOK)
+	if got := reasons(up); got[0] != "replayed" || up["total"] != "0.00" {
+		t.Fatalf("the copy's record: %v", up)
+	}
+	card := s.mustCall("GET", "/v1/epurse/cards/"+cardID, s.payer.token, "", nil, http.StatusOK)
+	if card["status"] != purse.CardBlocked || cnyOf(t, card["balance"].(string)) != 4000 {
+		t.Fatalf("after the replay: %v", card)
+	}
+	deny := s.mustCall("GET", "/v1/epurse/denylist", s.merchantKey, "", nil, http.StatusOK)["data"].([]any)
+	if len(deny) != 1 || deny[0].(map[string]any)["card_id"] != cardID {
+		t.Fatalf("deny list %v", deny)
+	}
+	resp, err := chip.InitializeForLoad(epurse.InitLoadCommand{KeyIndex: epurse.KeyIndex, Amount: 100})
+	must(t, err)
+	r := s.do("POST", "/v1/epurse/cards/"+cardID+"/loads", s.payer.token, "load-blocked",
+		mustJSON(map[string]any{"amount": "1.00", "currency": "CNY", "card_response": encodeHex(t, resp), "pin": testPIN}))
+	if r.status != http.StatusConflict || r.errorCode() != "card_lost" {
+		t.Fatalf("a load of a blocked card: %d %s", r.status, r.body)
+	}
+	s.mustCall("POST", "/v1/epurse/cards/"+cardID+"/lost", s.payer.token, "", nil, http.StatusOK)
+	clock.Lock()
+	clock.now = clock.now.Add(2 * time.Hour)
+	clock.Unlock()
+	if n, err := s.purses.RefundDue(t.Context(), 10); err != nil || n != 0 {
+		t.Fatalf("refunds of a blocked card: %d %v", n, err)
+	}
+	if card := s.mustCall("GET", "/v1/epurse/cards/"+cardID, s.payer.token, "", nil, http.StatusOK); card["status"] != purse.CardBlocked || card["balance"] != "40.00" {
+		t.Fatalf("the blocked card after the window: %v", card)
+	}
+}

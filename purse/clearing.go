@@ -59,10 +59,9 @@ func (s *Service) UploadBatch(ctx context.Context, merchantID, terminalID string
 	up := Upload{Terminal: t, Results: res.Results, Gaps: res.Gaps}
 	for _, r := range res.Results {
 		if r.Reason == epurse.ReasonReplayed || r.Reason == epurse.ReasonCounterRollback {
-			// Evidence of a cloned or rolled-back chip: for a person to
-			// look at (deny-listing would refund the rest to its holder).
-			s.log.Warn("e-purse record of a cloned or rolled-back chip", "card", CardID(r.Record.Card),
-				"counter", r.Record.OfflineCounter, "terminal", t.ID, "reason", string(r.Reason))
+			if err := s.block(ctx, r, t); err != nil {
+				return Upload{}, err
+			}
 		}
 		if r.Reason == epurse.ReasonAccepted {
 			up.Accepted++
@@ -75,6 +74,21 @@ func (s *Service) UploadBatch(ctx context.Context, merchantID, terminalID string
 		s.log.Info("e-purse batch cleared", "terminal", t.ID, "accepted", up.Accepted, "rejected", up.Rejected, "total", up.Total)
 	}
 	return up, nil
+}
+
+// block deny-lists a card whose record shows a cloned or rolled-back chip
+// and keeps its rest from being refunded until a person has looked at it:
+// the holder who copied the chip must not get the copy's value back too.
+func (s *Service) block(ctx context.Context, r epurse.RecordResult, t Terminal) error {
+	changed, err := s.Store.BlockEpurseCard(ctx, CardID(r.Record.Card), s.now().UTC().Truncate(time.Second))
+	if err != nil {
+		return err
+	}
+	if changed {
+		s.log.Warn("e-purse card blocked: a cloned or rolled-back chip", "card", CardID(r.Record.Card),
+			"counter", r.Record.OfflineCounter, "terminal", t.ID, "reason", string(r.Reason))
+	}
+	return nil
 }
 
 // book moves the money of the accepted records and keeps them as cleared;

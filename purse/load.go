@@ -74,7 +74,7 @@ func (s *Service) AuthorizeLoad(ctx context.Context, u wallet.User, cardID strin
 		return Authorized{}, wallet.Errorf(wallet.CodeCurrencyMismatch, "the card holds %s", card.Currency)
 	}
 	if card.Status != CardActive {
-		return Authorized{}, wallet.Errorf(CodeCardLost, "the card was reported lost")
+		return Authorized{}, wallet.Errorf(CodeCardLost, "the card is on the deny list (%s)", card.Status)
 	}
 	if req.Amount <= 0 {
 		return Authorized{}, wallet.Errorf(wallet.CodeInvalidAmount, "the amount must be positive")

@@ -12,6 +12,11 @@ const (
 	CardActive   = "active"
 	CardLost     = "lost"     // on the deny list; the rest is refunded at RefundAt
 	CardRefunded = "refunded" // the rest went back to the wallet
+	// CardBlocked: clearing saw evidence of a cloned or rolled-back chip
+	// (a counter used twice, or going back). Deny-listed like a lost card,
+	// but its rest is not refunded automatically: that is for a person to
+	// decide once the case is looked at.
+	CardBlocked = "blocked"
 )
 
 // Card is a stored-value card issued to a wallet.
@@ -91,6 +96,9 @@ type Store interface {
 	// ReportEpurseCardLost moves an active card to lost; false when it was
 	// not active (the card as it is comes back).
 	ReportEpurseCardLost(ctx context.Context, id string, deniedAt, refundAt time.Time) (Card, bool, error)
+	// BlockEpurseCard moves an active or lost card to blocked, deny-listed
+	// from at unless it was listed earlier; false when it was neither.
+	BlockEpurseCard(ctx context.Context, id string, at time.Time) (bool, error)
 	// EpurseCardsDue lists lost cards whose refund time has come.
 	EpurseCardsDue(ctx context.Context, now time.Time, limit int) ([]Card, error)
 	// MarkEpurseCardRefunded moves a lost card to refunded with the amount.

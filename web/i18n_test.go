@@ -62,7 +62,7 @@ func TestEveryUsedKeyHasAMessage(t *testing.T) {
 		"userstatus.":   {"pending", "active", "frozen"},
 		"payout.":       {"pending", "paid", "failed"},
 		"capture.":      {"automatic", "manual"},
-		"epursestatus.": {"active", "lost", "refunded"},
+		"epursestatus.": {"active", "blocked", "lost", "refunded"},
 		"recon.":        {"matched", "missing_ours", "missing_bank", "amount_mismatch", "resolved", "timing"},
 		"recon.about_":  {"missing_ours", "missing_bank", "amount_mismatch", "resolved", "timing"},
 		"flash.": {"topup_succeeded", "topup_pending", "withdraw_pending", "withdraw_succeeded", "sent_completed",

@@ -78,6 +78,28 @@ func testEpurse(t *testing.T, open walletOpener) {
 		if deny, _ := s.DenyList(ctx); len(deny) != 1 {
 			t.Fatalf("a refunded card left the deny list: %+v", deny)
 		}
+		ok, err := s.BlockEpurseCard(ctx, b.ID, wat(40))
+		must(t, "block", err)
+		if !ok {
+			t.Fatal("an active card was not blocked")
+		}
+		if ok, _ := s.BlockEpurseCard(ctx, b.ID, wat(50)); ok {
+			t.Fatal("a blocked card blocked again")
+		}
+		if ok, _ := s.BlockEpurseCard(ctx, a.ID, wat(50)); ok {
+			t.Fatal("a refunded card blocked")
+		}
+		got, err = s.EpurseCard(ctx, b.ID)
+		must(t, "read blocked", err)
+		if got.Status != purse.CardBlocked || !got.DeniedAt.Equal(wat(40)) {
+			t.Fatalf("blocked card %+v", got)
+		}
+		if deny, _ := s.DenyList(ctx); len(deny) != 2 || deny[1].CardID != b.ID {
+			t.Fatalf("deny list with the blocked card: %+v", deny)
+		}
+		if due, _ := s.EpurseCardsDue(ctx, wat(1e6), 10); len(due) != 0 {
+			t.Fatalf("a blocked card is due a refund: %+v", due)
+		}
 	})
 	t.Run("Loads", func(t *testing.T) {
 		l := purse.Load{ID: "epl_1", CardID: "epc_1", UserID: "usr_1", OnlineCounter: 7, Random: [4]byte{1, 2, 3, 4}, Amount: 5000,

@@ -20,6 +20,8 @@ const (
 WHERE id = ? AND status = 'active'`
 	dueEpurseCards = `SELECT ` + epurseCardCols + ` FROM epurse_cards WHERE status = 'lost' AND refund_at <= ?
 ORDER BY refund_at, id LIMIT ?`
+	blockEpurseCard    = `UPDATE epurse_cards SET status = 'blocked', updated_at = ?,
+denied_at = CASE WHEN denied_at = 0 THEN ? ELSE denied_at END WHERE id = ? AND status IN ('active', 'lost')`
 	refundedEpurseCard = `UPDATE epurse_cards SET status = 'refunded', refunded = ?, updated_at = ? WHERE id = ? AND status = 'lost'`
 	denyList           = `SELECT id, denied_at FROM epurse_cards WHERE status <> 'active' ORDER BY denied_at, id`
 
@@ -78,6 +80,12 @@ func (s *Store) ReportEpurseCardLost(ctx context.Context, id string, deniedAt, r
 	}
 	c, err := scanEpurseCard(s.w.queryRow(ctx, selectEpurseCard, id))
 	return c, n == 1, fail("read e-purse card", "e-purse card", err)
+}
+
+// BlockEpurseCard implements purse.Store.
+func (s *Store) BlockEpurseCard(ctx context.Context, id string, at time.Time) (bool, error) {
+	n, err := s.w.execN(ctx, blockEpurseCard, nanos(at), nanos(at), id)
+	return n == 1, fail("block e-purse card", "e-purse card", err)
 }
 
 // EpurseCardsDue implements purse.Store.
