@@ -6,6 +6,7 @@ package api
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base32"
 	"encoding/hex"
@@ -66,6 +67,9 @@ type API struct {
 	Deps
 	mux     *http.ServeMux
 	ipLimit *ipLimiter
+	// adminFails bounds wrong admin tokens per client IP, so the operator
+	// token cannot be guessed at the network's speed.
+	adminFails *ipLimiter
 }
 
 // New returns the HTTP handler of the whole API.
@@ -73,7 +77,8 @@ func New(d Deps) http.Handler {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	a := &API{Deps: d, mux: http.NewServeMux(), ipLimit: newIPLimiter(d.IPLimit)}
+	a := &API{Deps: d, mux: http.NewServeMux(), ipLimit: newIPLimiter(d.IPLimit),
+		adminFails: newIPLimiter(adminFailLimit)}
 	a.mount()
 	return a.withRequest(http.HandlerFunc(a.route))
 }
@@ -147,9 +152,15 @@ func bearer(r *http.Request) (string, bool) {
 }
 
 // isAdmin checks the operator's token. With none configured nobody is.
+// isAdmin compares digests, not the tokens: ConstantTimeCompare returns at
+// once on a length mismatch, which would tell a guesser the token's length.
 func (a *API) isAdmin(r *http.Request) bool {
 	tok, ok := bearer(r)
-	return ok && a.AdminToken != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(a.AdminToken)) == 1
+	if !ok || a.AdminToken == "" {
+		return false
+	}
+	got, want := sha256.Sum256([]byte(tok)), sha256.Sum256([]byte(a.AdminToken))
+	return subtle.ConstantTimeCompare(got[:], want[:]) == 1
 }
 
 // statusWriter remembers the status for logs and metrics.

@@ -88,6 +88,49 @@ func (l *ipLimiter) sweep(now time.Time) {
 	}
 }
 
+// adminFailLimit is how many wrong admin tokens one address may send: 10
+// a minute, in a burst of 10. Right tokens are not counted.
+var adminFailLimit = RateLimit{PerMinute: 10, Burst: 10}
+
+// admitAdmin checks an operator route's token. An address over its budget
+// of wrong tokens gets 429 before its token is even looked at, so that a
+// right guess cannot be told from a wrong one while it is locked out.
+func (a *API) admitAdmin(c *call) bool {
+	ip, now := c.client().IP, time.Now()
+	if wait := a.adminFails.blocked(ip, now); wait > 0 {
+		a.retryAfter(c, wait)
+		return false
+	}
+	if a.isAdmin(c.r) {
+		return true
+	}
+	a.adminFails.allow(ip, now)
+	a.fail(c, wallet.Errorf(wallet.CodeUnauthenticated, "missing or invalid admin token"))
+	return false
+}
+
+// blocked says how long until ip may send again, 0 when it may now,
+// without taking a request.
+func (l *ipLimiter) blocked(ip string, now time.Time) time.Duration {
+	if l == nil {
+		return 0
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	tat := l.tat[ip]
+	if tat.Before(now) {
+		return 0
+	}
+	return max(tat.Sub(now)-l.tolerance, 0)
+}
+
+// retryAfter answers 429 with Retry-After in whole seconds.
+func (a *API) retryAfter(c *call, wait time.Duration) {
+	secs := int((wait + time.Second - 1) / time.Second)
+	c.w.Header().Set("Retry-After", strconv.Itoa(secs))
+	a.fail(c, wallet.Errorf(wallet.CodeTooManyAttempts, "too many requests from this address; retry in %d s", secs))
+}
+
 // limitIP answers 429 when the caller's IP is over the limit of a limited
 // route; it reports whether the request may go on.
 func (a *API) limitIP(c *call, route string) bool {
@@ -96,9 +139,7 @@ func (a *API) limitIP(c *call, route string) bool {
 	}
 	ok, wait := a.ipLimit.allow(c.client().IP, time.Now())
 	if !ok {
-		secs := int((wait + time.Second - 1) / time.Second)
-		c.w.Header().Set("Retry-After", strconv.Itoa(secs))
-		a.fail(c, wallet.Errorf(wallet.CodeTooManyAttempts, "too many requests from this address; retry in %d s", secs))
+		a.retryAfter(c, wait)
 	}
 	return ok
 }

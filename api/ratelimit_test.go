@@ -1,6 +1,9 @@
 package api
 
 import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 )
@@ -65,4 +68,38 @@ func TestIPLimiter(t *testing.T) {
 			t.Fatalf("%d IPs remembered after a sweep, want 1", len(l.tat))
 		}
 	})
+}
+
+// TestAdminTokenGuessing: ten wrong admin tokens from one address, then
+// that address gets 429 even with the right token (a right guess cannot be
+// told from a wrong one); another address is not affected, and right
+// tokens never count.
+func TestAdminTokenGuessing(t *testing.T) {
+	s := newTestServer(t)
+	call := func(ip, token string) int {
+		req := httptest.NewRequest("GET", "/v1/admin/ledger/verify", nil)
+		req.RemoteAddr = ip + ":40000"
+		req.Header.Set("Authorization", "Bearer "+token)
+		rec := httptest.NewRecorder()
+		s.h.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	for range 20 {
+		if got := call("192.0.2.1", testAdminToken); got != http.StatusOK {
+			t.Fatalf("the right token: %d", got)
+		}
+	}
+	for i := range 10 {
+		if got := call("192.0.2.2", fmt.Sprintf("guess-%d", i)); got != http.StatusUnauthorized {
+			t.Fatalf("wrong token %d: %d, want 401", i, got)
+		}
+	}
+	for _, tok := range []string{"guess-10", testAdminToken} {
+		if got := call("192.0.2.2", tok); got != http.StatusTooManyRequests {
+			t.Fatalf("after ten wrong tokens, %q: %d, want 429", tok, got)
+		}
+	}
+	if got := call("192.0.2.3", testAdminToken); got != http.StatusOK {
+		t.Fatalf("another address: %d", got)
+	}
 }

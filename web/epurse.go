@@ -86,10 +86,7 @@ func groupFours(s string) string {
 // origin is this server's address as the browser reached it, for the
 // commands the pages suggest (--server).
 func (q *req) origin() string {
-	if q.r.TLS != nil {
-		return "https://" + q.r.Host
-	}
-	return "http://" + q.r.Host
+	return scheme(q.r) + "://" + q.r.Host
 }
 
 func epursePage(q *req) { renderEpurse(q, nil, http.StatusOK) }

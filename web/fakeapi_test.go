@@ -28,6 +28,8 @@ type answer struct {
 
 type seenRequest struct {
 	method, path, auth, key, body string
+	header                        http.Header // every header the API got
+	remote                        string      // the RemoteAddr the API saw
 }
 
 // newFakeAPI answers what the signed-in pages read with a small wallet.
@@ -78,7 +80,7 @@ func (f *fakeAPI) calls() int {
 func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	f.mu.Lock()
-	f.seen = append(f.seen, seenRequest{r.Method, r.URL.Path, r.Header.Get("Authorization"), r.Header.Get("Idempotency-Key"), string(body)})
+	f.seen = append(f.seen, seenRequest{r.Method, r.URL.Path, r.Header.Get("Authorization"), r.Header.Get("Idempotency-Key"), string(body), r.Header.Clone(), r.RemoteAddr})
 	a, ok := f.answers[r.Method+" "+r.URL.Path]
 	f.mu.Unlock()
 	if !ok {

@@ -38,6 +38,15 @@ func TestSafeNext(t *testing.T) {
 		"//evil.example/app/":  "/app/",
 		"/v1/me":               "/app/",
 		"/app/\\evil":          "/app/",
+		// Only paths of the app: no way out of /app/ by dot segments,
+		// and nothing a browser strips (tab, newline) before parsing.
+		"/app/../v1/me":           "/app/",
+		"/app/%2e%2e/v1/me":       "/app/",
+		"/app/..":                 "/app/",
+		"/app/../\t/evil.example": "/app/",
+		"/app/\t/x":               "/app/",
+		"/app/history?q=a/../b":   "/app/history?q=a/../b",
+		"/app/merchant/webhooks":  "/app/merchant/webhooks",
 	} {
 		if got := web.SafeNext(next, "/app/"); got != want {
 			t.Errorf("SafeNext(%q) = %q, want %q", next, got, want)
@@ -107,6 +116,9 @@ func TestMount(t *testing.T) {
 		h.ServeHTTP(w, httptest.NewRequest(tc.method, tc.path, nil))
 		if w.Code != tc.status {
 			t.Errorf("%s %s: %d, want %d", tc.method, tc.path, w.Code, tc.status)
+		}
+		if w.Code == http.StatusFound && w.Header().Get("Content-Security-Policy") == "" {
+			t.Errorf("%s %s: the redirect has no CSP", tc.method, tc.path)
 		}
 	}
 }

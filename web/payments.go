@@ -72,7 +72,7 @@ func renderPayment(q *req, forms map[string]*form, status int) {
 }
 
 func scheme(r *http.Request) string {
-	if r.TLS != nil {
+	if overTLS(r) {
 		return "https"
 	}
 	return "http"

@@ -85,12 +85,12 @@ func (q *req) setUser(token string, expires time.Time) {
 
 func (q *req) setMerchant(key string) {
 	q.merchant = key
-	setCookie(q.w, q.r, cookieMerchant, key, time.Time{})
+	setCookie(q.w, q.r, cookieMerchant, key, time.Now().Add(credentialLife))
 }
 
 func (q *req) setAdmin(token string) {
 	q.admin = token
-	setCookie(q.w, q.r, cookieAdmin, token, time.Time{})
+	setCookie(q.w, q.r, cookieAdmin, token, time.Now().Add(credentialLife))
 }
 
 // forget drops the area's credential (a log-out, or a token the API no
@@ -130,12 +130,28 @@ func (q *req) toSignIn() {
 
 // safeNext is a ?next= target if it is a path of this app, else def: an
 // open redirect to another site would turn the log-in page into a
-// phishing aid.
+// phishing aid. The path must stay under /app/ as a browser reads it: no
+// backslash (a slash to a browser), no control character (tabs and
+// newlines it strips), no dot segment, percent-encoded or not.
 func safeNext(next, def string) string {
-	if strings.HasPrefix(next, "/app/") && !strings.HasPrefix(next, "//") && !strings.ContainsAny(next, "\\\r\n") {
-		return next
+	if !strings.HasPrefix(next, "/app/") || strings.ContainsAny(next, "\\") {
+		return def
 	}
-	return def
+	for _, c := range next {
+		if c < 0x20 || c == 0x7f {
+			return def
+		}
+	}
+	p := next
+	if i := strings.IndexAny(p, "?#"); i >= 0 {
+		p = p[:i]
+	}
+	for _, seg := range strings.Split(p, "/") {
+		if u, err := url.PathUnescape(seg); err != nil || u == "." || u == ".." {
+			return def
+		}
+	}
+	return next
 }
 
 // form returns a posted field, trimmed.

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ewallet/ewallet/web"
 )
@@ -194,5 +195,118 @@ func TestExpiredSessionSignsOut(t *testing.T) {
 	}
 	if _, ok := b.cookies["ew_user"]; ok {
 		t.Error("the dead token's cookie stays")
+	}
+}
+
+// The API is called with a request the app builds: nothing the browser
+// sends reaches it but the form's fields, so a page cannot be made to act
+// with another credential (Authorization), replay another request
+// (Idempotency-Key) or hide its client from the per-IP limits
+// (X-Forwarded-For); the API sees the browser's own address.
+func TestBrowserHeadersDoNotReachTheAPI(t *testing.T) {
+	a := newApp(t)
+	b := a.loggedIn()
+	csrf, nonce := b.formTokens("/app/send")
+	smuggled := http.Header{
+		"Authorization":   {"Bearer tok_attacker"},
+		"Idempotency-Key": {"chosen-by-browser"},
+		"X-Forwarded-For": {"203.0.113.9"},
+		"X-Real-Ip":       {"203.0.113.9"},
+		"Forwarded":       {"for=203.0.113.9"},
+		"X-Request-Id":    {"chosen"},
+	}
+	b.do("POST", "/app/send", url.Values{"csrf": {csrf}, "nonce": {nonce}, "to": {"+8613800000002"}, "amount": {"1.00"}, "currency": {"CNY"}, "pin": {"730194"}}, smuggled)
+	b.do("GET", "/app/", nil, smuggled)
+	seen := append(a.api.requests("POST /v1/transfers"), a.api.requests("GET /v1/me")...)
+	if len(seen) < 2 {
+		t.Fatalf("the app called the API %d times", len(seen))
+	}
+	for _, s := range seen {
+		if s.auth != "Bearer tok_secret" {
+			t.Errorf("%s %s: Authorization %q, want the cookie's token", s.method, s.path, s.auth)
+		}
+		if strings.Contains(s.key, "chosen") {
+			t.Errorf("%s %s: the browser chose the Idempotency-Key %q", s.method, s.path, s.key)
+		}
+		for _, h := range []string{"X-Forwarded-For", "X-Real-Ip", "Forwarded", "X-Request-Id", "Cookie"} {
+			if v := s.header.Get(h); v != "" {
+				t.Errorf("%s %s: the browser's %s %q reached the API", s.method, s.path, h, v)
+			}
+		}
+		if !strings.HasPrefix(s.remote, "127.0.0.1:") {
+			t.Errorf("%s %s: RemoteAddr %q, want the browser's", s.method, s.path, s.remote)
+		}
+	}
+}
+
+// `ewallet serve` speaks plain HTTP, so in production TLS ends at a proxy
+// and r.TLS is nil: the cookies holding a session, a merchant's secret key
+// and the admin token must still be Secure when the proxy says the browser
+// came over HTTPS, and the links the pages hand out must be https.
+func TestCookiesSecureBehindTLSProxy(t *testing.T) {
+	a := newApp(t)
+	b := a.browser()
+	https := http.Header{"X-Forwarded-Proto": {"https"}}
+	resp, html := b.do("GET", "/app/login", nil, https)
+	csrf := csrfRE.FindStringSubmatch(html)[1]
+	check := func(resp *http.Response, names ...string) {
+		t.Helper()
+		for _, n := range names {
+			c := cookieNamed(resp.Cookies(), n)
+			if c == nil {
+				t.Errorf("no %s cookie", n)
+			} else if !c.Secure {
+				t.Errorf("%s is not Secure behind a TLS proxy", n)
+			}
+		}
+	}
+	check(resp, "ew_bid")
+	resp, _ = b.do("POST", "/app/login", url.Values{"csrf": {csrf}, "phone": {"+8613800000001"}, "password": {"x"}}, https)
+	check(resp, "ew_user")
+	if hsts := resp.Header.Get("Strict-Transport-Security"); !strings.Contains(hsts, "max-age=") {
+		t.Errorf("no HSTS over HTTPS: %q", hsts)
+	}
+
+	csrf, _ = b.formTokens("/app/admin/signin")
+	resp, _ = b.do("POST", "/app/admin/signin", url.Values{"csrf": {csrf}, "token": {"admin"}}, https)
+	check(resp, "ew_admin")
+	m := a.browser() // signed out of the wallet: the page's first form is the key's
+	csrf, _ = m.formTokens("/app/merchant/signin")
+	resp, _ = m.do("POST", "/app/merchant/signin", url.Values{"csrf": {csrf}, "key": {"sk_test"}}, https)
+	check(resp, "ew_merchant")
+
+	// Plain HTTP without the proxy's word stays as it was (a laptop, --dev).
+	resp, _ = a.browser().get("/app/login")
+	if c := cookieNamed(resp.Cookies(), "ew_bid"); c == nil || c.Secure {
+		t.Errorf("plain HTTP: ew_bid %+v", c)
+	}
+	if resp.Header.Get("Strict-Transport-Security") != "" {
+		t.Error("HSTS over plain HTTP")
+	}
+}
+
+// The merchant's secret key and the admin token are long-lived API
+// credentials: their cookies end after a working day, instead of living
+// as long as a browser that restores its session keeps them.
+func TestCredentialCookiesExpire(t *testing.T) {
+	a := newApp(t)
+	b := a.browser()
+	for _, tc := range []struct {
+		page, cookie string
+		form         url.Values
+	}{
+		{"/app/admin/signin", "ew_admin", url.Values{"token": {"admin"}}},
+		{"/app/merchant/signin", "ew_merchant", url.Values{"key": {"sk_test"}}},
+	} {
+		csrf, _ := b.formTokens(tc.page)
+		tc.form.Set("csrf", csrf)
+		resp, body := b.post(tc.page, tc.form)
+		c := cookieNamed(resp.Cookies(), tc.cookie)
+		if c == nil {
+			t.Fatalf("%s: no %s: %d %s", tc.page, tc.cookie, resp.StatusCode, body)
+		}
+		if c.Expires.IsZero() || time.Until(c.Expires) > 13*time.Hour {
+			t.Errorf("%s expires %v, want within 12 hours", tc.cookie, c.Expires)
+		}
 	}
 }

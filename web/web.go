@@ -80,6 +80,9 @@ func New(d Deps) (*Server, error) {
 // answer carries.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	setSecurityHeaders(w.Header())
+	if overTLS(r) {
+		w.Header().Set("Strict-Transport-Security", "max-age=31536000")
+	}
 	s.mux.ServeHTTP(w, r)
 }
 
@@ -91,6 +94,7 @@ func Mount(api, app http.Handler) http.Handler {
 		p := r.URL.Path
 		switch {
 		case (p == "/" || p == "/app") && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+			setSecurityHeaders(w.Header())
 			http.Redirect(w, r, "/app/", http.StatusFound)
 		case len(p) >= 5 && p[:5] == "/app/":
 			app.ServeHTTP(w, r)

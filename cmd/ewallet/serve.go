@@ -36,6 +36,7 @@ const (
 	refundInterval      = time.Minute      // how often lost e-purse cards past their clearing window are refunded
 	shutdownTimeout     = 10 * time.Second // for requests in flight at shutdown
 	maxConcurrentHashes = 4                // argon2id costs 19 MiB and ~60 ms each
+	minAdminToken       = 32               // below it serve warns: the operator token guards every user
 )
 
 // runServe is `ewallet serve`: it opens the database, starts the ledger,
@@ -81,8 +82,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		}
 	}()
 	log.Info("database open", "db", desc)
-	if *adminToken == "" {
+	switch {
+	case *adminToken == "":
 		log.Warn("no admin token: the /v1/admin endpoints answer 401; set --admin-token or EWALLET_ADMIN_TOKEN")
+	case len(*adminToken) < minAdminToken && !*dev:
+		log.Warn("the admin token is short: use at least 32 random characters", "length", len(*adminToken))
 	}
 	sec, err := loadSecrets(sf.dataDir(), conf.keys, e.getenv)
 	if err != nil {
