@@ -125,7 +125,7 @@ func (c *call) client() wallet.Client {
 	if err != nil {
 		ip = c.r.RemoteAddr
 	}
-	return wallet.Client{IP: ip, RequestID: requestID(c.r)}
+	return wallet.Client{IP: ip, RequestID: requestID(c.r), UserAgent: c.r.UserAgent()}
 }
 
 // fail writes an error answer, logging the ones that have no code.

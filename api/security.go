@@ -20,6 +20,8 @@ type sessionItem struct {
 	Current   bool      `json:"current"`
 	CreatedAt time.Time `json:"created_at"`
 	ExpiresAt time.Time `json:"expires_at"`
+	IP        string    `json:"ip,omitempty"`
+	UserAgent string    `json:"user_agent,omitempty"`
 }
 
 type sessionItems struct {
@@ -64,7 +66,7 @@ func (a *API) sessions(c *call) {
 	out := sessionItems{Data: []sessionItem{}}
 	for _, s := range ss {
 		out.Data = append(out.Data, sessionItem{ID: wallet.SessionID(s), Current: s.TokenHash == c.session.TokenHash,
-			CreatedAt: s.CreatedAt.UTC(), ExpiresAt: s.ExpiresAt.UTC()})
+			CreatedAt: s.CreatedAt.UTC(), ExpiresAt: s.ExpiresAt.UTC(), IP: s.IP, UserAgent: s.UserAgent})
 	}
 	writeJSON(c.w, http.StatusOK, out)
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -31,6 +32,9 @@ func TestAccountSecurity(t *testing.T) {
 	}
 	if current != 1 || list[0].(map[string]any)["current"] != true {
 		t.Fatalf("the newest session is the current one, and only it: %v", list)
+	}
+	if ip, _ := list[0].(map[string]any)["ip"].(string); !strings.HasPrefix(ip, "10.") {
+		t.Fatalf("the session's address %q, want the test client's 10.x.x.x", ip)
 	}
 
 	for _, tc := range []struct {

@@ -107,3 +107,21 @@ func TestUsagePeriods(t *testing.T) {
 		t.Errorf("after a new-year outflow: %+v", u)
 	}
 }
+
+func TestCutUTF8(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"exactly10!", 10, "exactly10!"},
+		{"微信微信", 7, "微信"}, // 12 bytes; a character is never split
+		{"a\xffb", 10, "ab"},
+		{"", 5, ""},
+	} {
+		if got := cutUTF8(tc.in, tc.n); got != tc.want {
+			t.Errorf("cutUTF8(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
+		}
+	}
+}

@@ -146,6 +146,8 @@ type Session struct {
 	UserID    string
 	CreatedAt time.Time
 	ExpiresAt time.Time
+	IP        string // where it was opened from
+	UserAgent string // what opened it, cut to maxUserAgent bytes
 }
 
 // OTP is a one-time code sent by SMS, stored as a keyed hash.

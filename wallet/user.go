@@ -29,7 +29,11 @@ const (
 type Client struct {
 	IP        string
 	RequestID string
+	UserAgent string
 }
+
+// maxUserAgent bounds what a session keeps of a User-Agent header.
+const maxUserAgent = 200
 
 // Register creates a pending user and sends a verification code.
 func (s *Service) Register(ctx context.Context, phone, password, name string, c Client) (User, error) {
@@ -159,7 +163,8 @@ func (s *Service) Login(ctx context.Context, phone, password string, c Client) (
 	}
 	token, hash := auth.NewToken("ewt_")
 	now := s.now().UTC().Truncate(time.Microsecond)
-	sess = Session{TokenHash: hash, UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(s.cfg.SessionTTL)}
+	sess = Session{TokenHash: hash, UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(s.cfg.SessionTTL), IP: c.IP,
+		UserAgent: cutUTF8(c.UserAgent, maxUserAgent)}
 	if err := s.Store.CreateSession(ctx, sess); err != nil {
 		return "", Session{}, err
 	}
@@ -262,4 +267,15 @@ func (s *Service) audit(ctx context.Context, userID, action, detail string, c Cl
 	if err := s.Store.Audit(ctx, e); err != nil {
 		s.log.ErrorContext(ctx, "audit", "action", action, "err", err)
 	}
+}
+
+// cutUTF8 is s cut to at most n bytes without splitting a character;
+// invalid UTF-8 is dropped, as a header may carry anything.
+func cutUTF8(s string, n int) string {
+	s = strings.ToValidUTF8(s, "")
+	for len(s) > n {
+		_, size := utf8.DecodeLastRuneInString(s)
+		s = s[:len(s)-size]
+	}
+	return s
 }

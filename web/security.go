@@ -20,6 +20,8 @@ type sessionInfo struct {
 	Current   bool      `json:"current"`
 	CreatedAt time.Time `json:"created_at"`
 	ExpiresAt time.Time `json:"expires_at"`
+	IP        string    `json:"ip"`
+	UserAgent string    `json:"user_agent"`
 }
 
 // missingRoute reports the API's answer to a route it does not have.

@@ -99,11 +99,15 @@ func testSessions(t *testing.T, open walletOpener) {
 	must(t, "session b", err)
 	same(t, "the other session", got, b)
 
-	b2 := wallet.Session{TokenHash: hash32(4), UserID: "usr_b", CreatedAt: wat(time.Hour), ExpiresAt: wat(25 * time.Hour)}
+	b2 := wallet.Session{TokenHash: hash32(4), UserID: "usr_b", CreatedAt: wat(time.Hour), ExpiresAt: wat(25 * time.Hour),
+		IP: "2001:db8::7", UserAgent: "Mozilla/5.0 (Linux; Android 15) 微信"}
 	must(t, "create b2", s.CreateSession(ctx, b2))
 	list, err := s.Sessions(ctx, "usr_b")
 	must(t, "sessions of b", err)
 	same(t, "sessions of b, newest first, expired included", list, []wallet.Session{b2, b})
+	got, err = s.Session(ctx, b2.TokenHash)
+	must(t, "session b2", err)
+	same(t, "a session with its client", got, b2)
 	list, err = s.Sessions(ctx, "usr_a")
 	must(t, "sessions of a", err)
 	if len(list) != 0 {
