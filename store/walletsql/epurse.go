@@ -20,7 +20,7 @@ const (
 WHERE id = ? AND status = 'active'`
 	dueEpurseCards = `SELECT ` + epurseCardCols + ` FROM epurse_cards WHERE status = 'lost' AND refund_at <= ?
 ORDER BY refund_at, id LIMIT ?`
-	blockEpurseCard    = `UPDATE epurse_cards SET status = 'blocked', updated_at = ?,
+	blockEpurseCard = `UPDATE epurse_cards SET status = 'blocked', updated_at = ?,
 denied_at = CASE WHEN denied_at = 0 THEN ? ELSE denied_at END WHERE id = ? AND status IN ('active', 'lost')`
 	refundedEpurseCard = `UPDATE epurse_cards SET status = 'refunded', refunded = ?, updated_at = ? WHERE id = ? AND status = 'lost'`
 	denyList           = `SELECT id, denied_at FROM epurse_cards WHERE status <> 'active' ORDER BY denied_at, id`
