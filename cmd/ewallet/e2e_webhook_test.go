@@ -154,10 +154,18 @@ func TestAPIWebhooks(t *testing.T) {
 				}
 				time.Sleep(50 * time.Millisecond)
 			}
-			log := c.do("GET", "/v1/webhook_endpoints/"+endpoint+"/attempts", s.sk, "", nil)
-			want(t, log, 200, "")
-			if as, _ := log.body["data"].([]any); len(as) < 6 {
-				t.Fatalf("attempts: %s", log.raw)
+			// The receiver sees the redelivery before the relay has
+			// written its attempt down: wait for the log to show it.
+			for {
+				log := c.do("GET", "/v1/webhook_endpoints/"+endpoint+"/attempts", s.sk, "", nil)
+				want(t, log, 200, "")
+				if as, _ := log.body["data"].([]any); len(as) >= 6 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("attempts: %s", log.raw)
+				}
+				time.Sleep(50 * time.Millisecond)
 			}
 			want(t, c.do("GET", "/v1/events/evt_nope", s.sk, "", nil), 404, "not_found")
 		})
