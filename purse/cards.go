@@ -106,11 +106,9 @@ func (s *Service) ownCard(ctx context.Context, u wallet.User, id string) (Card, 
 		return Card{}, n, err
 	}
 	c, err := s.Store.EpurseCard(ctx, id)
-	if err == nil && c.UserID != u.ID {
-		err = wallet.Errorf(wallet.CodeNotFound, "e-purse card not found")
-	}
-	if wallet.ErrorCode(err) == wallet.CodeNotFound {
-		err = wallet.Errorf(wallet.CodeNotFound, "e-purse card not found")
+	if err == nil && c.UserID != u.ID || wallet.ErrorCode(err) == wallet.CodeNotFound {
+		// Another holder's card is answered as no card at all.
+		return Card{}, n, wallet.Errorf(wallet.CodeNotFound, "e-purse card not found")
 	}
 	return c, n, err
 }

@@ -49,7 +49,7 @@ func (s *Service) UploadBatch(ctx context.Context, merchantID, terminalID string
 	}
 	s.clearing.Lock()
 	defer s.clearing.Unlock()
-	res, err := epurse.NewClearer(s.issuer, &clearingState{ctx: ctx, s: s}).ClearBatch(tid, batch)
+	res, err := epurse.NewClearer(s.issuer, newClearingState(ctx, s)).ClearBatch(tid, batch)
 	if err != nil {
 		return Upload{}, fromProtocol(err)
 	}
@@ -100,13 +100,17 @@ func (s *Service) book(ctx context.Context, t Terminal, res *epurse.BatchResult)
 	}
 	var idx []int
 	var ts []ledger.Transfer
+	accounts := map[epurse.CardNumber]ledger.AccountID{} // a card taps many times a day
 	for i, r := range res.Results {
 		if r.Reason != epurse.ReasonAccepted {
 			continue
 		}
-		src, err := s.cardAccount(ctx, r.Record.Card)
-		if err != nil {
-			return fmt.Errorf("account of card %s: %w", r.Record.Card, err)
+		src, ok := accounts[r.Record.Card]
+		if !ok {
+			if src, err = s.cardAccount(ctx, r.Record.Card); err != nil {
+				return fmt.Errorf("account of card %s: %w", r.Record.Card, err)
+			}
+			accounts[r.Record.Card] = src
 		}
 		idx = append(idx, i)
 		ts = append(ts, purchaseTransfer(r.Record, src, dst, t))
@@ -167,9 +171,41 @@ func purchaseTransfer(r epurse.Record, src, dst ledger.AccountID, t Terminal) le
 }
 
 // clearingState is epurse.ClearingState over the store, for one batch.
+// Nothing of the batch is written before it is decided, so what the store
+// says of a card stays true for the whole batch: the per-card answers are
+// read once (the clearer asks for each record, and a card may have
+// hundreds in a gate's day).
 type clearingState struct {
-	ctx context.Context
-	s   *Service
+	ctx     context.Context
+	s       *Service
+	highest map[epurse.CardNumber]highestAnswer
+	last    map[cardAtTerminal]lastAnswer
+	denied  map[epurse.CardNumber]deniedAnswer
+}
+
+type highestAnswer struct {
+	ctr uint16
+	ok  bool
+}
+
+type cardAtTerminal struct {
+	card epurse.CardNumber
+	term epurse.TerminalID
+}
+
+type lastAnswer struct {
+	rec epurse.Record
+	ok  bool
+}
+
+type deniedAnswer struct {
+	since time.Time
+	ok    bool
+}
+
+func newClearingState(ctx context.Context, s *Service) *clearingState {
+	return &clearingState{ctx: ctx, s: s, highest: map[epurse.CardNumber]highestAnswer{},
+		last: map[cardAtTerminal]lastAnswer{}, denied: map[epurse.CardNumber]deniedAnswer{}}
 }
 
 func (c *clearingState) Cleared(card epurse.CardNumber, ctr uint16) (epurse.Record, bool, error) {
@@ -178,25 +214,45 @@ func (c *clearingState) Cleared(card epurse.CardNumber, ctr uint16) (epurse.Reco
 }
 
 func (c *clearingState) Highest(card epurse.CardNumber) (uint16, bool, error) {
-	return c.s.Store.HighestCleared(c.ctx, CardID(card))
+	if a, ok := c.highest[card]; ok {
+		return a.ctr, a.ok, nil
+	}
+	h, ok, err := c.s.Store.HighestCleared(c.ctx, CardID(card))
+	if err == nil {
+		c.highest[card] = highestAnswer{h, ok}
+	}
+	return h, ok, err
 }
 
 func (c *clearingState) LastAt(card epurse.CardNumber, t epurse.TerminalID) (epurse.Record, bool, error) {
+	k := cardAtTerminal{card, t}
+	if a, ok := c.last[k]; ok {
+		return a.rec, a.ok, nil
+	}
 	r, ok, err := c.s.Store.LastClearedAt(c.ctx, CardID(card), t)
+	if err == nil {
+		c.last[k] = lastAnswer{r.record(card), ok}
+	}
 	return r.record(card), ok, err
 }
 
 // Denied is the card's listing time. A card never issued here is not
 // listed; its records cannot carry a TAC that verifies anyway.
 func (c *clearingState) Denied(card epurse.CardNumber) (time.Time, bool, error) {
+	if a, ok := c.denied[card]; ok {
+		return a.since, a.ok, nil
+	}
+	var a deniedAnswer
 	got, err := c.s.Store.EpurseCard(c.ctx, CardID(card))
-	if wallet.ErrorCode(err) == wallet.CodeNotFound {
-		return time.Time{}, false, nil
-	}
-	if err != nil || got.Status == CardActive {
+	switch {
+	case wallet.ErrorCode(err) == wallet.CodeNotFound, err == nil && got.Status == CardActive:
+	case err != nil:
 		return time.Time{}, false, err
+	default:
+		a = deniedAnswer{got.DeniedAt, true}
 	}
-	return got.DeniedAt, true, nil
+	c.denied[card] = a
+	return a.since, a.ok, nil
 }
 
 func (c Cleared) record(card epurse.CardNumber) epurse.Record {

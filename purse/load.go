@@ -299,13 +299,7 @@ func (s *Service) fenceLoad(ctx context.Context, card Card, l Load) error {
 // GET LAST TRANSACTION PROOF for the load (MAC2 and TAC): a TAC that
 // verifies completes the load. Completing again is fine.
 func (s *Service) CompleteLoad(ctx context.Context, u wallet.User, cardID, loadID string, cardResponse []byte) (Load, error) {
-	if _, _, err := s.ownCard(ctx, u, cardID); err != nil {
-		return Load{}, err
-	}
-	l, err := s.Store.EpurseLoad(ctx, loadID)
-	if err == nil && l.CardID != cardID {
-		err = wallet.Errorf(wallet.CodeNotFound, "load not found")
-	}
+	l, err := s.Load(ctx, u, cardID, loadID)
 	if err != nil {
 		return Load{}, err
 	}
