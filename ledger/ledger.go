@@ -37,6 +37,10 @@ type Ledger struct {
 	mu      sync.RWMutex // guards closed against sends on queue
 	closed  bool
 	stopped chan struct{}
+
+	// pipelined batches waiting to be durable before they are answered, in
+	// commit order (see PipelinedCommit)
+	durable chan pipelined
 }
 
 // New starts a ledger on store. Close stops it; it does not close the store.
@@ -47,7 +51,7 @@ func New(store Store, opts Options) *Ledger {
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = 4096
 	}
-	l := &Ledger{store: store, opts: opts, queue: make(chan *request, 1<<16), stopped: make(chan struct{})}
+	l := &Ledger{store: store, opts: opts, queue: make(chan *request, 1<<16), stopped: make(chan struct{}), durable: make(chan pipelined, 64)}
 	go l.writeLoop()
 	return l
 }

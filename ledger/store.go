@@ -68,6 +68,17 @@ type BatchTx interface {
 	Rollback() error
 }
 
+// PipelinedCommit is implemented by a BatchTx that can make a batch durable
+// while the writer goes on deciding the next one (a journal that appends
+// now and syncs in the background). CommitAsync ends the transaction: the
+// next BeginBatch sees its effects at once. wait returns when the batch,
+// and every batch before it, is durable, or with the error that stopped
+// that; only then may anyone learn the batch's answers. After such an
+// error the store refuses further batches until it is opened again.
+type PipelinedCommit interface {
+	CommitAsync() (wait func() error, err error)
+}
+
 // Head is the end of the journal.
 type Head struct {
 	Seq  int64

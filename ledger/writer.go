@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync/atomic"
 	"time"
 )
@@ -40,7 +41,13 @@ func (r *request) finish(res Result, err error) {
 // While a batch commits, new requests queue up and form the next batch, so
 // the batch size grows with the load and the cost of a sync is shared.
 func (l *Ledger) writeLoop() {
-	defer close(l.stopped)
+	answered := make(chan struct{})
+	go l.answerLoop(answered)
+	defer func() {
+		close(l.durable)
+		<-answered
+		close(l.stopped)
+	}()
 	batch := make([]*request, 0, l.opts.MaxBatch)
 	for {
 		r, ok := <-l.queue
@@ -146,11 +153,52 @@ func (l *Ledger) tryBatch(reqs []*request, grow bool) (all []*request, inWrite b
 			return all, false, unavailable("load", err)
 		}
 	}
+	if pc, ok := tx.(PipelinedCommit); ok {
+		wait, err := pc.CommitAsync()
+		if err != nil {
+			return all, false, unavailable("commit", err)
+		}
+		l.cache.keep(st.head, st.accounts)
+		// all may share writeLoop's batch slice, which the next batch reuses
+		l.durable <- pipelined{reqs: slices.Clone(all), answers: answers, wait: wait}
+		return all, false, nil
+	}
 	if err := tx.Commit(); err != nil {
 		return all, false, unavailable("commit", err)
 	}
 	l.cache.keep(st.head, st.accounts)
-	for i, r := range all {
+	l.answer(all, answers)
+	return all, false, nil
+}
+
+// pipelined is a batch committed with CommitAsync, to be answered once
+// wait says it is durable.
+type pipelined struct {
+	reqs    []*request
+	answers []answer
+	wait    func() error
+}
+
+// answerLoop answers pipelined batches in commit order as they become
+// durable, until the writer closes l.durable.
+func (l *Ledger) answerLoop(done chan<- struct{}) {
+	defer close(done)
+	for p := range l.durable {
+		if err := p.wait(); err != nil {
+			// Nothing of this batch may be reported as committed: after a
+			// restart the journal has it or not. A retry with the same IDs
+			// learns which.
+			for _, r := range p.reqs {
+				r.finish(Result{}, unavailable("sync", err))
+			}
+			continue
+		}
+		l.answer(p.reqs, p.answers)
+	}
+}
+
+func (l *Ledger) answer(reqs []*request, answers []answer) {
+	for i, r := range reqs {
 		r.finish(answers[i].res, answers[i].err)
 	}
 	if l.opts.OnTransfer != nil {
@@ -160,7 +208,6 @@ func (l *Ledger) tryBatch(reqs []*request, grow bool) (all []*request, inWrite b
 			}
 		}
 	}
-	return all, false, nil
 }
 
 // drain takes up to n requests that are waiting, without waiting for more.

@@ -188,7 +188,7 @@ func TestBankMisbehaviour(t *testing.T) {
 			t.Errorf("operator's account at the bank: %d (%v), want %d", got, err, operator)
 		}
 		// The wallet's settlement account mirrors the operator's account.
-		db, err := sqlite.Open(t.Context(), filepath.Join(dataDir, sqliteFile))
+		db, err := sqlite.OpenShared(t.Context(), filepath.Join(dataDir, sqliteFile)) // the server still runs
 		if err != nil {
 			t.Fatal(err)
 		}

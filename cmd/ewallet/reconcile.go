@@ -36,6 +36,7 @@ func runReconcile(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	sf.beside = true // settling an operation needs the server stopped; reading does not
 	db, _, err := sf.open(ctx)
 	if err != nil {
 		return err

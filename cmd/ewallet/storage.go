@@ -35,6 +35,10 @@ type storeFlags struct {
 	getenv   func(string) string
 	data, db string
 	fs       *flag.FlagSet
+	// beside: the command may run beside a server on the same embedded
+	// database (sqlite.OpenShared). Its reads see the server's commits;
+	// a ledger transfer of its own is refused while the server runs.
+	beside bool
 }
 
 // sqliteFile is the database file's name inside the data directory.
@@ -90,7 +94,14 @@ func (s *storeFlags) open(ctx context.Context) (storage, string, error) {
 		}
 		return db, "postgres " + redactURL(dbURL), nil
 	}
-	db, err := sqlite.Open(ctx, path)
+	open := sqlite.Open
+	if s.beside {
+		open = sqlite.OpenShared
+	}
+	db, err := open(ctx, path)
+	if errors.Is(err, sqlite.ErrInUse) {
+		return nil, "", fmt.Errorf("open %s: %w (is `ewallet serve` running on it? One process writes the embedded database's ledger at a time)", path, err)
+	}
 	if err != nil {
 		return nil, "", fmt.Errorf("open %s: %w", path, err)
 	}

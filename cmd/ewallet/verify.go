@@ -19,6 +19,7 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	sf.beside = true
 	db, desc, err := sf.open(ctx)
 	if err != nil {
 		return err

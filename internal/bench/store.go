@@ -3,7 +3,6 @@ package bench
 import (
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
 
 	"github.com/ewallet/ewallet/ledger"
@@ -27,15 +26,7 @@ func freshStore(ctx context.Context, c Config) (ledger.Store, func() error, erro
 	return db, func() error { return errors.Join(db.Close(), removeSQLite(path)) }, nil
 }
 
-func removeSQLite(path string) error {
-	var errs []error
-	for _, p := range []string{path, path + "-wal", path + "-shm"} {
-		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
-}
+func removeSQLite(path string) error { return sqlite.Remove(path) }
 
 func freshPostgres(ctx context.Context, serverURL string) (ledger.Store, func() error, error) {
 	dbURL, drop, err := scratchDB(ctx, serverURL, "ewallet_bench_")

@@ -17,6 +17,18 @@ type batchTx struct {
 	st    txStmts
 	head  ledger.Head
 	moved bool // a Write stored transfers: Commit writes the head
+	// journalRec, when set, is the last journal record this transaction
+	// applies; Commit stores it with the head.
+	journalRec uint64
+	pinned     bool // on a connection taken from the pool: see beginDirect
+}
+
+// flush prepares the statements this transaction used unprepared, on the
+// pool, which needs the pool's connection back first.
+func (b *batchTx) flush() {
+	if !b.pinned {
+		b.st.cache.flush(b.ctx)
+	}
 }
 
 // walRestartFrames is how long the WAL may grow (16 MiB of 4 KiB pages)
@@ -31,24 +43,46 @@ var walRestartFrames int64 = 4096
 // blocks of the file. So when the WAL is long, the writer itself, between
 // two batches, copies the frames the checkpointer has not copied yet (its
 // last 50 ms or so) and the next batch starts the WAL over.
-func (db *DB) restartWAL(ctx context.Context) {
+func (db *DB) restartWAL(ctx context.Context, c writeConn) {
 	if db.walFrames.Load() < walRestartFrames {
 		return
 	}
 	db.walFrames.Store(0)
 	// PASSIVE: if the background checkpointer is busy right now, this does
 	// what it can and the next long WAL tries again.
-	db.write.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`)
+	c.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`)
 }
 
-// BeginBatch implements ledger.Store.
+// BeginBatch implements ledger.Store. A database opened with Open commits
+// through its journal (journal.go); one opened with OpenShared commits
+// straight into SQLite, which several processes may do at once.
 func (db *DB) BeginBatch(ctx context.Context) (ledger.BatchTx, error) {
-	db.restartWAL(ctx)
-	tx, err := db.write.BeginTx(ctx, nil)
+	if db.journal != nil {
+		return db.journal.begin(ctx)
+	}
+	if err := db.shareWrites(); err != nil {
+		return nil, err
+	}
+	return db.beginDirect(ctx, db.write)
+}
+
+// writeConn is the writer pool or one connection taken from it.
+type writeConn interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
+}
+
+// beginDirect starts a write transaction on SQLite holding its write lock.
+// On a connection taken from the pool (c is not db.write), the statements
+// it could not find prepared are left for the caller to flush once it has
+// given the connection back.
+func (db *DB) beginDirect(ctx context.Context, c writeConn) (*batchTx, error) {
+	db.restartWAL(ctx, c)
+	tx, err := c.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
-	b := &batchTx{ctx: ctx, tx: tx, st: txStmts{ctx: ctx, tx: tx, cache: &db.stmts}}
+	b := &batchTx{ctx: ctx, tx: tx, st: txStmts{ctx: ctx, tx: tx, cache: &db.stmts}, pinned: c != writeConn(db.write)}
 	var hash []byte
 	var t int64
 	// From the statement cache like every other statement of the batch:
@@ -59,7 +93,7 @@ func (db *DB) BeginBatch(ctx context.Context) (ledger.BatchTx, error) {
 	}
 	if err != nil {
 		tx.Rollback()
-		b.st.cache.flush(ctx)
+		b.flush()
 		return nil, fmt.Errorf("read head: %w", err)
 	}
 	copy(b.head.Hash[:], hash)
@@ -71,7 +105,12 @@ func (b *batchTx) Head() ledger.Head { return b.head }
 
 func (b *batchTx) Priors(ids []string) (map[string]ledger.Prior, error) {
 	out := map[string]ledger.Prior{}
-	err := queryIn(b.ctx, b.st, `SELECT `+transferCols+` FROM transfers WHERE id`, ``, ids, func(r *sql.Rows) error {
+	return out, priorsFrom(b.ctx, b.st, ids, out)
+}
+
+// priorsFrom adds to out what each of ids became: a transfer or a refusal.
+func priorsFrom(ctx context.Context, q querier, ids []string, out map[string]ledger.Prior) error {
+	err := queryIn(ctx, q, `SELECT `+transferCols+` FROM transfers WHERE id`, ``, ids, func(r *sql.Rows) error {
 		t, err := scanTransfer(r)
 		if err != nil {
 			return err
@@ -80,9 +119,9 @@ func (b *batchTx) Priors(ids []string) (map[string]ledger.Prior, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("look up transfer ids: %w", err)
+		return fmt.Errorf("look up transfer ids: %w", err)
 	}
-	err = queryIn(b.ctx, b.st, `SELECT id, fp, code, message FROM rejections WHERE id`, ``, ids, func(r *sql.Rows) error {
+	err = queryIn(ctx, q, `SELECT id, fp, code, message FROM rejections WHERE id`, ``, ids, func(r *sql.Rows) error {
 		var id, code, msg string
 		var fp []byte
 		if err := r.Scan(&id, &fp, &code, &msg); err != nil {
@@ -94,14 +133,18 @@ func (b *batchTx) Priors(ids []string) (map[string]ledger.Prior, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("look up rejections: %w", err)
+		return fmt.Errorf("look up rejections: %w", err)
 	}
-	return out, nil
+	return nil
 }
 
 func (b *batchTx) Accounts(ids []ledger.AccountID) (map[ledger.AccountID]ledger.Account, error) {
+	return accountsFrom(b.ctx, b.st, ids)
+}
+
+func accountsFrom(ctx context.Context, q querier, ids []ledger.AccountID) (map[ledger.AccountID]ledger.Account, error) {
 	out := make(map[ledger.AccountID]ledger.Account, len(ids))
-	err := queryIn(b.ctx, b.st, selectAccounts+`WHERE a.id`, ``, ids, func(r *sql.Rows) error {
+	err := queryIn(ctx, q, selectAccounts+`WHERE a.id`, ``, ids, func(r *sql.Rows) error {
 		a, err := scanAccount(r)
 		out[a.ID] = a
 		return err
@@ -114,15 +157,19 @@ func (b *batchTx) Accounts(ids []ledger.AccountID) (map[ledger.AccountID]ledger.
 
 func (b *batchTx) Holds(ids []string) (map[string]ledger.HoldState, error) {
 	out := make(map[string]ledger.HoldState, len(ids))
-	err := queryIn(b.ctx, b.st, `SELECT h.id, h.seq, h.status, h.expires_at, h.resolved_by, t.postings FROM holds h JOIN transfers t ON t.seq = h.seq WHERE h.id`, ``, ids, func(r *sql.Rows) error {
+	return out, holdsFrom(b.ctx, b.st, ids, out)
+}
+
+func holdsFrom(ctx context.Context, q querier, ids []string, out map[string]ledger.HoldState) error {
+	err := queryIn(ctx, q, `SELECT h.id, h.seq, h.status, h.expires_at, h.resolved_by, t.postings FROM holds h JOIN transfers t ON t.seq = h.seq WHERE h.id`, ``, ids, func(r *sql.Rows) error {
 		h, err := scanHold(r)
 		out[h.ID] = h
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("load holds: %w", err)
+		return fmt.Errorf("load holds: %w", err)
 	}
-	return out, nil
+	return nil
 }
 
 func scanHold(s scanner) (ledger.HoldState, error) {
@@ -210,20 +257,23 @@ func (b *batchTx) Commit() error {
 	var err error
 	if b.moved {
 		err = b.st.exec(`UPDATE ledger_head SET seq = ?, hash = ?, time = ?`, b.head.Seq, b.head.Hash[:], nanos(b.head.Time))
-		if err != nil {
-			err = fmt.Errorf("update head: %w", err)
-			b.tx.Rollback()
-		}
+	}
+	if err == nil && b.journalRec > 0 {
+		err = b.st.exec(`UPDATE ledger_head SET journal_rec = ?`, int64(b.journalRec))
+	}
+	if err != nil {
+		err = fmt.Errorf("update head: %w", err)
+		b.tx.Rollback()
 	}
 	if err == nil {
 		err = b.tx.Commit()
 	}
-	b.st.cache.flush(b.ctx)
+	b.flush()
 	return err
 }
 
 func (b *batchTx) Rollback() error {
 	err := b.tx.Rollback()
-	b.st.cache.flush(b.ctx)
+	b.flush()
 	return err
 }

@@ -40,6 +40,9 @@ func notFound(what string, err error) error {
 
 // CreateAccounts implements ledger.Store.
 func (db *DB) CreateAccounts(ctx context.Context, specs []ledger.AccountSpec) ([]ledger.Account, error) {
+	if err := db.caughtUp(ctx); err != nil {
+		return nil, err
+	}
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
@@ -86,12 +89,18 @@ func (db *DB) CreateAccounts(ctx context.Context, specs []ledger.AccountSpec) ([
 
 // Account implements ledger.Store.
 func (db *DB) Account(ctx context.Context, id ledger.AccountID) (ledger.Account, error) {
+	if err := db.caughtUp(ctx); err != nil {
+		return ledger.Account{}, err
+	}
 	a, err := scanAccount(db.read.QueryRowContext(ctx, selectAccounts+`WHERE a.id = ?`, id))
 	return a, notFound("account", err)
 }
 
 // AccountByName implements ledger.Store.
 func (db *DB) AccountByName(ctx context.Context, name string) (ledger.Account, error) {
+	if err := db.caughtUp(ctx); err != nil {
+		return ledger.Account{}, err
+	}
 	a, err := scanAccount(db.read.QueryRowContext(ctx, selectAccounts+`WHERE a.name = ?`, name))
 	return a, notFound("account", err)
 }
@@ -118,6 +127,9 @@ func scanTransfer(s scanner) (*ledger.Transfer, error) {
 
 // Transfer implements ledger.Store.
 func (db *DB) Transfer(ctx context.Context, id string) (ledger.Transfer, error) {
+	if err := db.caughtUp(ctx); err != nil {
+		return ledger.Transfer{}, err
+	}
 	t, err := scanTransfer(db.read.QueryRowContext(ctx, `SELECT `+transferCols+` FROM transfers WHERE id = ?`, id))
 	if err != nil {
 		return ledger.Transfer{}, notFound("transfer", err)
@@ -135,6 +147,9 @@ func scanEntry(s scanner) (ledger.Entry, error) {
 
 // History implements ledger.Store.
 func (db *DB) History(ctx context.Context, account ledger.AccountID, beforeSeq int64, limit int) ([]ledger.Entry, error) {
+	if err := db.caughtUp(ctx); err != nil {
+		return nil, err
+	}
 	if beforeSeq <= 0 {
 		beforeSeq = 1<<63 - 1
 	}
@@ -156,6 +171,9 @@ func (db *DB) History(ctx context.Context, account ledger.AccountID, beforeSeq i
 
 // EntryAt implements ledger.Store.
 func (db *DB) EntryAt(ctx context.Context, account ledger.AccountID, seq int64) (ledger.Entry, error) {
+	if err := db.caughtUp(ctx); err != nil {
+		return ledger.Entry{}, err
+	}
 	e, err := scanEntry(db.read.QueryRowContext(ctx, `SELECT `+entryCols+` FROM entries WHERE account_id = ? AND seq <= ? ORDER BY seq DESC LIMIT 1`, account, seq))
 	return e, notFound("entry", err)
 }
@@ -163,6 +181,9 @@ func (db *DB) EntryAt(ctx context.Context, account ledger.AccountID, seq int64) 
 // SeqAt implements ledger.Store. Commit times never decrease along the
 // journal, so a binary search over sequences needs no index on time.
 func (db *DB) SeqAt(ctx context.Context, t time.Time) (int64, error) {
+	if err := db.caughtUp(ctx); err != nil {
+		return 0, err
+	}
 	var head int64
 	if err := db.read.QueryRowContext(ctx, `SELECT seq FROM ledger_head`).Scan(&head); err != nil {
 		return 0, err
@@ -186,6 +207,9 @@ func (db *DB) SeqAt(ctx context.Context, t time.Time) (int64, error) {
 
 // ExpiredHolds implements ledger.Store.
 func (db *DB) ExpiredHolds(ctx context.Context, now time.Time, limit int) ([]string, error) {
+	if err := db.caughtUp(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := db.read.QueryContext(ctx, `SELECT id FROM holds WHERE status = 1 AND expires_at > 0 AND expires_at <= ? ORDER BY expires_at LIMIT ?`, now.UnixNano(), limit)
 	if err != nil {
 		return nil, err
@@ -204,6 +228,9 @@ func (db *DB) ExpiredHolds(ctx context.Context, now time.Time, limit int) ([]str
 
 // TransfersBySeq implements ledger.Store.
 func (db *DB) TransfersBySeq(ctx context.Context, seqs []int64) ([]ledger.Transfer, error) {
+	if err := db.caughtUp(ctx); err != nil {
+		return nil, err
+	}
 	var out []ledger.Transfer
 	err := queryIn(ctx, db.read, `SELECT `+transferCols+` FROM transfers WHERE seq`, `ORDER BY seq`, seqs, func(r *sql.Rows) error {
 		t, err := scanTransfer(r)
@@ -227,6 +254,9 @@ func dedupeBySeq(ts []ledger.Transfer) []ledger.Transfer {
 
 // HoldStates implements ledger.Store.
 func (db *DB) HoldStates(ctx context.Context, ids []string) (map[string]ledger.HoldState, error) {
+	if err := db.caughtUp(ctx); err != nil {
+		return nil, err
+	}
 	out := make(map[string]ledger.HoldState, len(ids))
 	err := queryIn(ctx, db.read, `SELECT h.id, h.seq, h.status, h.expires_at, h.resolved_by, t.postings FROM holds h JOIN transfers t ON t.seq = h.seq WHERE h.id`, ``, ids, func(r *sql.Rows) error {
 		h, err := scanHold(r)

@@ -11,6 +11,9 @@ import (
 // Scan implements ledger.Store. It reads in one read transaction, so Verify
 // sees one consistent snapshot while the writer goes on.
 func (db *DB) Scan(ctx context.Context, s ledger.Scanner) error {
+	if err := db.caughtUp(ctx); err != nil {
+		return err
+	}
 	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return err

@@ -14,16 +14,30 @@ import (
 	"github.com/ewallet/ewallet/store/storetest"
 )
 
+// TestConformance runs the storage suite on both write paths: the journal
+// (Open, the default) and SQLite commits (OpenShared).
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(tb testing.TB) storetest.Backend {
-		return MustOpenDB(tb, filepath.Join(tb.TempDir(), "ledger.db"))
+	t.Run("journal", func(t *testing.T) {
+		storetest.Run(t, func(tb testing.TB) storetest.Backend {
+			return MustOpenDB(tb, filepath.Join(tb.TempDir(), "ledger.db"))
+		})
+	})
+	t.Run("shared", func(t *testing.T) {
+		storetest.Run(t, func(tb testing.TB) storetest.Backend {
+			return mustOpen(tb, filepath.Join(tb.TempDir(), "ledger.db"), sqlite.OpenShared)
+		})
 	})
 }
 
 // MustOpenDB opens the database at path and closes it when the test ends.
 func MustOpenDB(tb testing.TB, path string) *sqlite.DB {
 	tb.Helper()
-	db, err := sqlite.Open(context.Background(), path)
+	return mustOpen(tb, path, sqlite.Open)
+}
+
+func mustOpen(tb testing.TB, path string, open func(context.Context, string) (*sqlite.DB, error)) *sqlite.DB {
+	tb.Helper()
+	db, err := open(context.Background(), path)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -123,13 +137,13 @@ func TestWALMode(t *testing.T) {
 	}
 }
 
-// TestTwoProcesses opens the same file twice, as two server processes
-// would, and runs a ledger on each: BEGIN IMMEDIATE must serialise their
-// batches so that the journal stays one sound chain.
+// TestTwoProcesses opens the same file twice with OpenShared, as two
+// server processes would, and runs a ledger on each: BEGIN IMMEDIATE must
+// serialise their batches so that the journal stays one sound chain.
 func TestTwoProcesses(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "ledger.db")
-	dbs := []*sqlite.DB{MustOpenDB(t, path), MustOpenDB(t, path)}
+	dbs := []*sqlite.DB{mustOpen(t, path, sqlite.OpenShared), mustOpen(t, path, sqlite.OpenShared)}
 	ledgers := make([]*ledger.Ledger, len(dbs))
 	for i, db := range dbs {
 		ledgers[i] = ledger.New(db, ledger.Options{})
